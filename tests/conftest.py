@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated environment per test and a demo store built once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reviewer.settings import CORPUS_DIR, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's REVIEWER_* variables or writes outside its tmp dir."""
+    for key in list(os.environ):
+        if key.startswith("REVIEWER_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh data dir with the model-free hash embedder (fast, deterministic)."""
+    return Settings(data_dir=tmp_path / "data", embeddings="hash")
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo corpus ingested once, with the default (static) embeddings."""
+    from reviewer.ingest.pipeline import ingest_paths
+
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    demo = Settings(data_dir=data_dir)
+    report = ingest_paths([CORPUS_DIR / "notes"], demo)
+    assert report.files_ingested > 0, report.skipped
+    return demo

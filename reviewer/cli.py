@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from reviewer.errors import InputError, ReviewerError
 from reviewer.settings import Settings, get_settings
@@ -58,8 +59,13 @@ def ingest(
 
     settings = settings_for(data_dir)
     bar = Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     )
     with bar:
         task = bar.add_task("ingesting", total=None)
@@ -118,6 +124,47 @@ def stats(
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
         out.print(f"{key:16} {value}", markup=False)
+
+
+@app.command()
+def objections(
+    segment: Annotated[str | None, typer.Option(help="Only themes raised in this segment.")] = None,
+    product: Annotated[str | None, typer.Option(help="Only themes raised about this product.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only themes raised in this language.")] = None,
+    top: Annotated[int, typer.Option(help="How many themes to show.")] = 10,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    data_dir: DataDir = None,
+) -> None:
+    """The objection themes customers raise, ranked by impact (frequency weighted by loss rate)."""
+    from reviewer.objections import filter_themes, load_themes
+
+    if output not in {"table", "json"}:
+        fail(f"unknown format {output!r}: use table or json")
+    settings = settings_for(data_dir)
+    try:
+        themes = filter_themes(load_themes(settings), segment, product, language, top)
+    except ReviewerError as exc:
+        fail(str(exc))
+    if output == "json":
+        fields = {"theme_id", "label", "frequency", "loss_rate", "impact", "segments", "products",
+                  "languages", "keywords", "first_seen", "last_seen", "quotes", "answers", "discovered"}
+        sys.stdout.write(json.dumps([t.model_dump(include=fields) for t in themes], indent=2,
+                                    ensure_ascii=False) + "\n")
+        return
+    if not themes:
+        out.print("No objection themes yet: ingest call notes first (reviewer ingest PATH).", markup=False)
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=True)
+    for column in ("#", "theme", "calls", "lost", "what customers say"):
+        table.add_column(column, overflow="fold")
+    for rank, theme in enumerate(themes, start=1):
+        loss = "-" if theme.loss_rate is None else f"{theme.loss_rate:.0%}"
+        quote = f"“{theme.quotes[0].quote}” ({theme.quotes[0].note_id})" if theme.quotes else ""
+        table.add_row(str(rank), f"{theme.label}\n[dim]{theme.theme_id}[/]", str(theme.frequency), loss,
+                      escape(quote))
+    out.print(table)
 
 
 @app.command()

@@ -30,7 +30,9 @@ class CallNote(BaseModel):
 
     note_id: str = Field(description="Stable id: the CRM id when given, else derived from the file.")
     text: str = Field(description="The note text, redacted.")
-    source: str = Field(description="Reader that produced it: csv, markdown, text, jsonl, vtt, srt, feedback.")
+    source: str = Field(
+        description="Reader that produced it: csv, markdown, text, jsonl, vtt, srt, feedback."
+    )
     source_path: str = Field(description="File the note came from.")
     date: str | None = Field(None, description="ISO date of the call when known.")
     account: str | None = Field(None, description="Customer account (company) name.")

@@ -27,9 +27,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REVIEWER_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="Where the store, caches and reviews live.")
-    model: str = Field(
-        "offline", description="litellm model string (e.g. openai/gpt-4o-mini), or 'offline'."
-    )
+    model: str = Field("offline", description="litellm model string (e.g. openai/gpt-4o-mini), or 'offline'.")
     embeddings: str = Field(
         "static",
         description=(
@@ -55,15 +53,43 @@ class Settings(BaseSettings):
     redact: bool = Field(True, description="Redact personal data before storing or sending text.")
     seller_roles: list[str] = Field(
         default_factory=lambda: [
-            "rep", "sales", "seller", "ae", "sdr", "bdr", "account executive", "vertrieb",
-            "verkäufer", "verkäuferin", "berater", "beraterin", "csm", "se", "sales engineer",
+            "rep",
+            "sales",
+            "seller",
+            "ae",
+            "sdr",
+            "bdr",
+            "account executive",
+            "vertrieb",
+            "verkäufer",
+            "verkäuferin",
+            "berater",
+            "beraterin",
+            "csm",
+            "se",
+            "sales engineer",
         ],
         description="Speaker labels that mean the seller side.",
     )
     customer_roles: list[str] = Field(
         default_factory=lambda: [
-            "prospect", "customer", "client", "buyer", "lead", "kunde", "kundin", "interessent",
-            "interessentin", "käufer", "champion", "cfo", "cto", "ciso", "it", "procurement", "einkauf",
+            "prospect",
+            "customer",
+            "client",
+            "buyer",
+            "lead",
+            "kunde",
+            "kundin",
+            "interessent",
+            "interessentin",
+            "käufer",
+            "champion",
+            "cfo",
+            "cto",
+            "ciso",
+            "it",
+            "procurement",
+            "einkauf",
         ],
         description="Speaker labels that mean the customer side.",
     )

@@ -7,7 +7,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,11 +37,15 @@ class NoteStore:
         self.max_batch = self.client.get_max_batch_size()
         space = {"hnsw": {"space": "cosine"}}
         self.notes = self.client.get_or_create_collection(
-            NOTES, embedding_function=None, configuration=space,  # type: ignore[arg-type]
+            NOTES,
+            embedding_function=None,
+            configuration=space,  # type: ignore[arg-type]
             metadata={"embedding_model": embedding_model, "corpus_version": "empty"},
         )
         self.chunks = self.client.get_or_create_collection(
-            CHUNKS, embedding_function=None, configuration=space,  # type: ignore[arg-type]
+            CHUNKS,
+            embedding_function=None,
+            configuration=space,  # type: ignore[arg-type]
             metadata={"embedding_model": embedding_model},
         )
         built_with = (self.notes.metadata or {}).get("embedding_model")
@@ -97,12 +100,22 @@ class NoteStore:
         chunk_metas = []
         for chunk in chunks:
             note = note_meta[chunk.note_id]
-            chunk_metas.append(_clean({
-                "note_id": chunk.note_id, "index": chunk.index, "role": chunk.role,
-                "speaker": chunk.speaker, "start": chunk.start, "end": chunk.end,
-                "source_path": source_path, "file_sha": file_sha, "source": note.source,
-                **{f: getattr(note, f) for f in _NOTE_FIELDS},
-            }))
+            chunk_metas.append(
+                _clean(
+                    {
+                        "note_id": chunk.note_id,
+                        "index": chunk.index,
+                        "role": chunk.role,
+                        "speaker": chunk.speaker,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "source_path": source_path,
+                        "file_sha": file_sha,
+                        "source": note.source,
+                        **{f: getattr(note, f) for f in _NOTE_FIELDS},
+                    }
+                )
+            )
         for start in range(0, len(chunks), self.max_batch):
             stop = start + self.max_batch
             self.chunks.upsert(
@@ -132,9 +145,7 @@ class NoteStore:
     def iter_notes(self, where: dict[str, Any] | None = None) -> Iterator[CallNote]:
         offset = 0
         while True:
-            got = self.notes.get(
-                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
-            )
+            got = self.notes.get(where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             for note_id, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
                 yield _note_from(note_id, text, meta)
             if len(got["ids"]) < _PAGE:
@@ -157,19 +168,33 @@ class NoteStore:
         if self.chunks.count() == 0 or len(vectors) == 0:
             return [[] for _ in range(len(vectors))]
         got = self.chunks.query(
-            query_embeddings=vectors, n_results=n_results, where=where,
+            query_embeddings=vectors,
+            n_results=n_results,
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         results = []
         for ids, docs, metas, dists in zip(
             got["ids"], got["documents"] or [], got["metadatas"] or [], got["distances"] or []
         ):
-            results.append([
-                (Chunk(chunk_id=i, note_id=str(m["note_id"]), index=int(m["index"]), text=d,
-                       role=m.get("role", "unknown"), speaker=m.get("speaker"),  # type: ignore[arg-type]
-                       start=int(m["start"]), end=int(m["end"])), 1.0 - float(dist))
-                for i, d, m, dist in zip(ids, docs, metas, dists)
-            ])
+            results.append(
+                [
+                    (
+                        Chunk(
+                            chunk_id=i,
+                            note_id=str(m["note_id"]),
+                            index=int(m["index"]),
+                            text=d,
+                            role=m.get("role", "unknown"),
+                            speaker=m.get("speaker"),  # type: ignore[arg-type]
+                            start=int(m["start"]),
+                            end=int(m["end"]),
+                        ),
+                        1.0 - float(dist),
+                    )
+                    for i, d, m, dist in zip(ids, docs, metas, dists)
+                ]
+            )
         return results
 
     def stats(self) -> dict[str, Any]:
@@ -197,17 +222,23 @@ class NoteStore:
 
 
 def _note_metadata(note: CallNote, source_path: str, file_sha: str) -> dict[str, Any]:
-    return _clean({
-        **{f: getattr(note, f) for f in _NOTE_FIELDS},
-        "source": note.source, "source_path": source_path, "file_sha": file_sha,
-        "turns": json.dumps([t.model_dump() for t in note.turns], ensure_ascii=False),
-        "extra": json.dumps(note.metadata, ensure_ascii=False),
-    })
+    return _clean(
+        {
+            **{f: getattr(note, f) for f in _NOTE_FIELDS},
+            "source": note.source,
+            "source_path": source_path,
+            "file_sha": file_sha,
+            "turns": json.dumps([t.model_dump() for t in note.turns], ensure_ascii=False),
+            "extra": json.dumps(note.metadata, ensure_ascii=False),
+        }
+    )
 
 
 def _note_from(note_id: str, text: str, meta: dict[str, Any]) -> CallNote:
     return CallNote(
-        note_id=note_id, text=text, source=str(meta.get("source", "")),
+        note_id=note_id,
+        text=text,
+        source=str(meta.get("source", "")),
         source_path=str(meta.get("source_path", "")),
         turns=[Turn(**t) for t in json.loads(str(meta.get("turns", "[]")))],
         metadata=json.loads(str(meta.get("extra", "{}"))),
@@ -226,8 +257,10 @@ def _open_client(settings: Settings) -> Any:
             raise StoreError(f"REVIEWER_CHROMA_URL {settings.chroma_url!r} is not a URL")
         try:
             return chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
             )
         except Exception as exc:  # the client checks the server on connect
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc

@@ -1,0 +1,255 @@
+"""Group objection statements into themes: anchored by the taxonomy, discovered by clustering."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from reviewer.embeddings import Embedder
+from reviewer.models import CallNote, Quote, Theme
+from reviewer.objections.extract import Statement
+from reviewer.objections.taxonomy import Taxonomy
+from reviewer.text import _STOPWORDS, words
+
+# Calibrated on the demo labels (tests/test_objections.py prints the figures).
+ASSIGN_SIMILARITY = 0.45  # a statement joins a named theme at or above this similarity
+CLUSTER_DISTANCE = 0.55  # average-linkage cosine distance that still makes one discovered theme
+MERGE_SIMILARITY = 0.80  # a discovered cluster this close to a named theme joins it
+MIN_NOTES = 2  # a theme must come up in at least this many distinct notes
+MAX_CLUSTERED = 3000  # above this, cluster a sample and attach the rest to the nearest cluster
+QUOTES_PER_THEME = 5
+ANSWERS_PER_THEME = 3
+
+_EXTRA_STOP = set(
+    "also really maybe bit lot very much well yes yeah okay ok right like would could should "
+    "one two three us me it's that's don't can't we're i'm you're sie ja nein mal halt eben "
+    "doch denn also gerne bitte schon noch mehr viel ganz etwa ".split()
+)
+_STOP = _STOPWORDS["en"] | _STOPWORDS["de"] | _EXTRA_STOP
+
+
+def build_themes(
+    statements: Sequence[Statement],
+    vectors: np.ndarray,
+    notes: dict[str, CallNote],
+    taxonomy: Taxonomy | None,
+    embedder: Embedder,
+) -> list[Theme]:
+    """Themes with frequency, loss rate, quotes and answers, ranked by impact."""
+    if not statements:
+        return []
+    assignment = np.full(len(statements), -1)
+    groups: list[tuple[str, str, str | None, bool]] = []  # (theme_id, label, description, discovered)
+    anchors: list[np.ndarray] = []
+    if taxonomy and taxonomy.themes:
+        for theme in taxonomy.themes:
+            groups.append((theme.id, theme.label, theme.description or None, False))
+            examples = embedder.embed([*theme.examples, theme.label])
+            anchors.append(examples)
+        similarity = np.stack([(vectors @ a.T).max(axis=1) for a in anchors], axis=1)
+        best = similarity.argmax(axis=1)
+        ok = similarity[np.arange(len(statements)), best] >= ASSIGN_SIMILARITY
+        assignment[ok] = best[ok]
+    rest = np.flatnonzero(assignment < 0)
+    for members in _cluster(vectors[rest]):
+        indices = rest[members]
+        if len({statements[i].note_id for i in indices}) < MIN_NOTES:
+            continue
+        centroid = _unit(vectors[indices].mean(axis=0))
+        if anchors:
+            closeness = [float((a @ centroid).max()) for a in anchors]
+            nearest = int(np.argmax(closeness))
+            if closeness[nearest] >= MERGE_SIMILARITY:
+                assignment[indices] = nearest
+                continue
+        groups.append(("", "", None, True))
+        assignment[indices] = len(groups) - 1
+    themes = []
+    all_terms = _term_counts(statements, range(len(statements)))
+    for group_index, (theme_id, label, description, discovered) in enumerate(groups):
+        members = np.flatnonzero(assignment == group_index)
+        if len({statements[i].note_id for i in members}) < MIN_NOTES:
+            continue
+        keywords = _keywords(statements, members, all_terms, len(statements))
+        if discovered:
+            theme_id = "d-" + "-".join(re.sub(r"\W+", "", k) for k in keywords[:2])
+            label = ", ".join(keywords[:3]).capitalize()
+        theme = _describe(
+            theme_id, label, description, keywords, statements, members, vectors, notes, embedder
+        )
+        theme.discovered = discovered
+        themes.append(theme)
+    _dedupe_ids(themes)
+    themes.sort(key=lambda t: (-t.impact, t.theme_id))
+    return themes
+
+
+def _cluster(vectors: np.ndarray) -> list[np.ndarray]:
+    """Average-linkage clusters of unit vectors (indices into vectors)."""
+    if len(vectors) < MIN_NOTES:
+        return []
+    from sklearn.cluster import AgglomerativeClustering
+
+    sample = np.arange(len(vectors))
+    if len(vectors) > MAX_CLUSTERED:
+        sample = np.random.default_rng(0).choice(len(vectors), MAX_CLUSTERED, replace=False)
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=CLUSTER_DISTANCE
+    ).fit_predict(vectors[sample])
+    full = np.full(len(vectors), -1)
+    full[sample] = labels
+    if len(sample) < len(vectors):
+        centroids = np.stack(
+            [_unit(vectors[sample[labels == k]].mean(axis=0)) for k in range(labels.max() + 1)]
+        )
+        others = np.setdiff1d(np.arange(len(vectors)), sample)
+        sims = vectors[others] @ centroids.T
+        nearest = sims.argmax(axis=1)
+        close = sims[np.arange(len(others)), nearest] >= 1 - CLUSTER_DISTANCE
+        full[others[close]] = nearest[close]
+    return [np.flatnonzero(full == k) for k in range(full.max() + 1)]
+
+
+def _describe(
+    theme_id: str,
+    label: str,
+    description: str | None,
+    keywords: list[str],
+    statements: Sequence[Statement],
+    members: np.ndarray,
+    vectors: np.ndarray,
+    notes: dict[str, CallNote],
+    embedder: Embedder,
+) -> Theme:
+    centroid = _unit(vectors[members].mean(axis=0))
+    order = members[np.argsort(-(vectors[members] @ centroid))]
+    note_ids = sorted({statements[i].note_id for i in members})
+    theme_notes = [notes[n] for n in note_ids if n in notes]
+    known = [n for n in theme_notes if n.outcome]
+    loss_rate = round(sum(n.outcome == "lost" for n in known) / len(known), 3) if known else None
+    dates = sorted(n.date for n in theme_notes if n.date)
+    quotes = _distinct_quotes((statements[i] for i in order), notes, QUOTES_PER_THEME)
+    return Theme(
+        theme_id=theme_id,
+        label=label,
+        description=description or statements[order[0]].text,
+        keywords=keywords,
+        frequency=len(note_ids),
+        loss_rate=loss_rate,
+        impact=round(len(note_ids) * (0.5 + (loss_rate if loss_rate is not None else 0.5)), 2),
+        segments=_ranked(n.segment for n in theme_notes),
+        products=_ranked(n.product for n in theme_notes),
+        languages=_ranked(n.language for n in theme_notes),
+        first_seen=dates[0] if dates else None,
+        last_seen=dates[-1] if dates else None,
+        quotes=quotes,
+        answers=_answers(statements, members, centroid, notes, embedder),
+        note_ids=note_ids,
+    )
+
+
+def _distinct_quotes(ordered: object, notes: dict[str, CallNote], limit: int) -> list[Quote]:
+    quotes: list[Quote] = []
+    seen: set[str] = set()
+    for statement in ordered:  # type: ignore[attr-defined]
+        if statement.note_id in seen:
+            continue
+        note = notes.get(statement.note_id)
+        seen.add(statement.note_id)
+        quotes.append(
+            Quote(
+                note_id=statement.note_id,
+                quote=statement.text,
+                outcome=note.outcome if note else None,
+                date=note.date if note else None,
+            )
+        )
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def _answers(
+    statements: Sequence[Statement],
+    members: np.ndarray,
+    centroid: np.ndarray,
+    notes: dict[str, CallNote],
+    embedder: Embedder,
+) -> list[Quote]:
+    """The seller replies that followed the theme's objections, won deals and on-topic replies first."""
+    replies = [statements[i] for i in members if statements[i].reply]
+    if not replies:
+        return []
+    sims = embedder.embed([r.reply or "" for r in replies]) @ centroid
+    won = np.array([notes[r.note_id].outcome == "won" if r.note_id in notes else False for r in replies])
+    order = np.lexsort((-sims, ~won))
+    answers: list[Quote] = []
+    seen: set[str] = set()
+    for index in order:
+        reply = replies[index]
+        if reply.note_id in seen:
+            continue
+        seen.add(reply.note_id)
+        note = notes.get(reply.note_id)
+        answers.append(
+            Quote(
+                note_id=reply.note_id,
+                quote=reply.reply or "",
+                outcome=note.outcome if note else None,
+                date=note.date if note else None,
+            )
+        )
+        if len(answers) == ANSWERS_PER_THEME:
+            break
+    return answers
+
+
+def _term_counts(statements: Sequence[Statement], members: object) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for i in members:  # type: ignore[attr-defined]
+        counts.update(
+            {w for w in words(statements[i].text) if w not in _STOP and len(w) > 2 and not w.isdigit()}
+        )
+    return counts
+
+
+def _keywords(
+    statements: Sequence[Statement], members: np.ndarray, all_terms: Counter[str], total: int
+) -> list[str]:
+    """Terms frequent in the theme and rare elsewhere (class-based TF-IDF)."""
+    inside = _term_counts(statements, members)
+    scored = {
+        term: (count / len(members)) * math.log(1 + total / all_terms[term])
+        for term, count in inside.items()
+        if count >= 2 or len(members) < 4
+    }
+    return [t for t, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+
+
+def _ranked(values: object) -> list[str]:
+    return [v for v, _ in Counter(v for v in values if v).most_common()]  # type: ignore[attr-defined]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def _dedupe_ids(themes: list[Theme]) -> None:
+    seen: Counter[str] = Counter()
+    for theme in themes:
+        seen[theme.theme_id] += 1
+        if seen[theme.theme_id] > 1:
+            theme.theme_id = f"{theme.theme_id}-{seen[theme.theme_id]}"
+
+
+def notes_per_theme(themes: Sequence[Theme]) -> dict[str, set[str]]:
+    """note id -> theme ids raised in it."""
+    result: dict[str, set[str]] = defaultdict(set)
+    for theme in themes:
+        for note_id in theme.note_ids:
+            result[note_id].add(theme.theme_id)
+    return result

@@ -1,0 +1,346 @@
+"""Per-format conversion of a draft's raw bytes to text and blocks, with the guards against hostile files."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+from reviewer.drafts.structure import Block, BlockKind, make_block
+from reviewer.errors import InputError
+
+# DOCX: checked on the zip's central directory before python-docx reads anything.
+DOCX_MAX_ENTRIES = 2_000
+DOCX_MAX_TOTAL_BYTES = 50 * 1024 * 1024
+DOCX_MAX_RATIO = 100  # for entries larger than DOCX_RATIO_MIN_BYTES
+DOCX_RATIO_MIN_BYTES = 1024 * 1024
+
+# PDF: parsed by pdf_worker.py in a child process (which also caps its memory at 1 GiB).
+PDF_TIMEOUT_SECONDS = 20.0
+PDF_WORKER = Path(__file__).with_name("pdf_worker.py")
+
+BINARY = "not a text file (binary content)"
+# Formats that can pass for text when decoded as cp1252 (or even as ASCII, like an uncompressed PDF).
+_BINARY_SIGNATURES = tuple(
+    b"%PDF- PK\x03\x04 \xd0\xcf\x11\xe0 \x7fELF \x89PNG GIF87a GIF89a "
+    b"\xff\xd8\xff \x1f\x8b 7z\xbc\xaf Rar!".split()
+)
+
+
+# --- Text decoding ----------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Text of a file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends become `\\n`."""
+    if data.startswith(_BINARY_SIGNATURES):
+        raise InputError(path, BINARY)
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            text = data[3:].decode("utf-8")
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        elif b"\x00" in data:
+            raise InputError(path, BINARY)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")  # strict: bytes cp1252 leaves undefined mean binary
+    except UnicodeDecodeError as exc:
+        raise InputError(path, BINARY) from exc
+    # Text files hold next to no control characters; binaries decoded as cp1252 hold many.
+    if len(_CONTROL.findall(text, 0, 100_000)) > max(1, min(len(text), 100_000) // 100):
+        raise InputError(path, BINARY)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def join_blocks(pieces: list[tuple[BlockKind, int, str]]) -> tuple[str, list[Block]]:
+    """Draft text made of (kind, level, text) pieces separated by blank lines, with their blocks."""
+    parts: list[str] = []
+    spans: list[tuple[BlockKind, int, int, int]] = []
+    offset = 0
+    for kind, level, piece in pieces:
+        if not piece.strip():
+            continue
+        if parts:
+            parts.append("\n\n")
+            offset += 2
+        parts.append(piece)
+        spans.append((kind, level, offset, offset + len(piece)))
+        offset += len(piece)
+    text = "".join(parts)
+    return text, [make_block(text, kind, start, end, level) for kind, level, start, end in spans]
+
+
+# --- HTML -------------------------------------------------------------------------------------------
+
+# Elements whose content is never text the reader sees.
+_DROPPED = frozenset(
+    "script style template noscript iframe object embed svg math head title textarea select canvas "
+    "audio video frameset noembed noframes".split()
+)
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Elements that start and end a block of text.
+_BLOCK_TAGS = frozenset(
+    "p div li ul ol dl dt dd blockquote pre h1 h2 h3 h4 h5 h6 table tr td th thead tbody tfoot caption "
+    "section article header footer main aside nav figure figcaption address hr form fieldset legend "
+    "details summary body html".split()
+)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects visible text by block; markup is never kept and nothing is fetched or run."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.dropping: list[str] = []
+        self.buffer: list[str] = []
+        self.pieces: list[tuple[BlockKind, int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.dropping:
+            if tag == self.dropping[-1] and tag not in _VOID:
+                self.dropping.append(tag)
+            return
+        if tag in _DROPPED:
+            if tag not in _VOID:
+                self.dropping.append(tag)
+            return
+        if tag == "br":
+            self.buffer.append("\n")
+            return
+        if tag in _BLOCK_TAGS:
+            self.flush()
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and not self.dropping:
+            self.buffer.append("\n")
+        elif tag in _BLOCK_TAGS and not self.dropping:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.dropping:
+            if tag == self.dropping[-1]:
+                self.dropping.pop()
+            return
+        if tag not in self.stack:
+            return  # a stray end tag
+        if tag in _BLOCK_TAGS or any(t in _BLOCK_TAGS for t in self.stack[self.stack.index(tag) :]):
+            self.flush()
+        while self.stack:
+            if self.stack.pop() == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.dropping:
+            return
+        if "pre" in self.stack:
+            self.buffer.append(data)
+        else:
+            self.buffer.append(re.sub(r"\s+", " ", data))
+
+    def flush(self) -> None:
+        raw = "".join(self.buffer)
+        self.buffer = []
+        kind, level = self.context()
+        if kind == "code":
+            text = raw.strip("\n").rstrip()
+        else:
+            lines = (re.sub(r" +", " ", line).strip() for line in raw.split("\n"))
+            text = "\n".join(line for line in lines if line)
+        if text.strip():
+            self.pieces.append((kind, level, text))
+
+    def context(self) -> tuple[BlockKind, int]:
+        for tag in reversed(self.stack):
+            if tag == "pre":
+                return "code", 0
+            if re.fullmatch(r"h[1-6]", tag):
+                return "heading", int(tag[1])
+            if tag == "li":
+                return "list_item", max(1, sum(t in ("ul", "ol") for t in self.stack))
+            if tag == "blockquote":
+                return "quote", self.stack.count("blockquote")
+        return "paragraph", 0
+
+
+def html_blocks(source: str) -> tuple[str, list[Block]]:
+    """Visible text of an HTML document, blocks separated by blank lines, entities decoded."""
+    parser = _TextExtractor()
+    parser.feed(source)
+    parser.close()
+    parser.flush()
+    return join_blocks(parser.pieces)
+
+
+# --- DOCX -------------------------------------------------------------------------------------------
+
+
+def check_docx_archive(data: bytes, path: str) -> None:
+    """Refuse a DOCX whose zip could exhaust memory or time before python-docx opens it."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InputError(path, "not a valid DOCX (not a zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(path, f"not a valid DOCX (broken zip archive: {exc})") from exc
+    if len(entries) > DOCX_MAX_ENTRIES:
+        raise InputError(
+            path, f"not a valid DOCX ({len(entries):,} entries; the limit is {DOCX_MAX_ENTRIES:,})"
+        )
+    # zipfile stops reading an entry at its declared size (and then fails its CRC check), so the
+    # declared sizes checked here bound what python-docx can decompress.
+    total = sum(entry.file_size for entry in entries)
+    if total > DOCX_MAX_TOTAL_BYTES:
+        raise InputError(
+            path,
+            f"not a valid DOCX (uncompressed size {total / 1024 / 1024:.1f} MB; "
+            f"the limit is {DOCX_MAX_TOTAL_BYTES / 1024 / 1024:.1f} MB)",
+        )
+    for entry in entries:
+        if entry.file_size > DOCX_RATIO_MIN_BYTES and entry.file_size > DOCX_MAX_RATIO * max(
+            entry.compress_size, 1
+        ):
+            raise InputError(
+                path,
+                f"not a valid DOCX (entry {entry.filename!r} is compressed more than {DOCX_MAX_RATIO}:1)",
+            )
+
+
+_HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo)\s*(\d)", re.IGNORECASE)
+_LIST_STYLE_LEVEL = re.compile(r"(\d+)\s*$")
+
+
+def _paragraph_piece(paragraph: object) -> tuple[BlockKind, int, str]:
+    from docx.text.paragraph import Paragraph
+
+    assert isinstance(paragraph, Paragraph)
+    text = paragraph.text
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    heading = _HEADING_STYLE.match(style)
+    if heading:
+        return "heading", int(heading.group(1)), text
+    if style.lower() in ("title", "titel"):
+        return "heading", 1, text
+    if style.lower() in ("subtitle", "untertitel"):
+        return "heading", 2, text
+    if "quote" in style.lower() or "zitat" in style.lower():
+        return "quote", 1, text
+    num_pr = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
+    if style.lower().startswith(("list", "liste")) or num_pr is not None:
+        level_match = _LIST_STYLE_LEVEL.search(style)
+        if num_pr is not None and num_pr.ilvl is not None and num_pr.ilvl.val is not None:
+            return "list_item", int(num_pr.ilvl.val) + 1, text
+        return "list_item", int(level_match.group(1)) if level_match else 1, text
+    if "code" in style.lower() or "preformatted" in style.lower():
+        return "code", 0, text
+    return "paragraph", 0, text
+
+
+def _container_pieces(container: object, pieces: list[tuple[BlockKind, int, str]], depth: int = 0) -> None:
+    """Paragraphs in document order, each table cell's paragraphs in reading order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for item in container.iter_inner_content():  # type: ignore[attr-defined]
+        if isinstance(item, Paragraph):
+            pieces.append(_paragraph_piece(item))
+        elif isinstance(item, Table) and depth < 5:
+            # A merged cell is repeated for every column it spans. The set holds the elements
+            # themselves: lxml reuses a proxy (and its id) only while it is referenced.
+            seen: set[object] = set()
+            for row in item.rows:
+                for cell in row.cells:
+                    if cell._tc in seen:
+                        continue
+                    seen.add(cell._tc)
+                    _container_pieces(cell, pieces, depth + 1)
+
+
+def docx_blocks(data: bytes, path: str) -> tuple[str, list[Block]]:
+    """Text of a DOCX's body (paragraphs and table cells) with heading and list blocks from its styles."""
+    check_docx_archive(data, path)
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        pieces: list[tuple[BlockKind, int, str]] = []
+        _container_pieces(document, pieces)
+    except InputError:
+        raise
+    except Exception as exc:  # python-docx and lxml raise many types on broken packages
+        raise InputError(path, f"not a valid DOCX ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    return join_blocks([(kind, level, text.replace("\r", "\n")) for kind, level, text in pieces])
+
+
+# --- PDF --------------------------------------------------------------------------------------------
+
+
+def pdf_pages(data: bytes, path: str) -> list[str]:
+    """Page texts of a PDF, extracted by pdf_worker.py in a child process with a timeout."""
+    if b"%PDF-" not in data[:1024]:
+        raise InputError(path, "not a valid PDF (no %PDF header)")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-P", str(PDF_WORKER)],
+            input=data,
+            capture_output=True,
+            timeout=PDF_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(path, f"PDF could not be read within {PDF_TIMEOUT_SECONDS:.0f} s") from exc
+    if done.returncode != 0:
+        if b"MemoryError" in done.stderr:
+            reason = "PDF needs too much memory to read"
+        elif done.returncode < 0:
+            reason = f"PDF could not be read (parser stopped by signal {-done.returncode})"
+        else:
+            reason = f"PDF could not be read (parser exited with code {done.returncode})"
+        raise InputError(path, reason)
+    try:
+        result = json.loads(done.stdout)
+    except ValueError as exc:
+        raise InputError(path, "PDF could not be read (parser gave no result)") from exc
+    error = result.get("error")
+    if error == "encrypted":
+        raise InputError(path, f"PDF is encrypted ({result.get('detail')})")
+    if error == "too_large":
+        raise InputError(path, f"PDF is too large ({result.get('detail')})")
+    if error:
+        raise InputError(path, f"not a valid PDF ({result.get('detail')})")
+    return [str(page) for page in result["pages"]]
+
+
+def pdf_text(pages: list[str]) -> str:
+    """Draft text of a PDF: paragraphs separated by blank lines, guessed from the extracted lines.
+
+    pypdf gives one line per printed line and rarely a blank line between paragraphs; a line much
+    shorter than the page's longest one usually ends a paragraph (or is a heading).
+    """
+    paragraphs: list[str] = []
+    for page in pages:
+        page = page.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        lines = [line.strip() for line in page.split("\n")]
+        widest = max((len(line) for line in lines), default=0)
+        current: list[str] = []
+        for line in lines:
+            if line:
+                current.append(line)
+            if current and (not line or len(line) < 0.7 * widest):
+                paragraphs.append("\n".join(current))
+                current = []
+        if current:
+            paragraphs.append("\n".join(current))
+    return "\n\n".join(paragraphs)

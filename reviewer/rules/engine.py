@@ -1,0 +1,180 @@
+"""Runs a RuleSet over a document: blocks by scope, checks, findings with exact source spans."""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_right
+from collections.abc import Iterable
+from pathlib import Path
+
+from reviewer.errors import InputError
+from reviewer.models import BrandFinding, Span
+from reviewer.rules.checks import Occurrence
+from reviewer.rules.config import RuleSet
+from reviewer.rules.definitions import Rule
+from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
+from reviewer.rules.model import Block, FileState, Hit
+from reviewer.rules.plain import adoc_blocks, rst_blocks, text_blocks
+from reviewer.rules.sentences import split_sentences
+
+FORMATS = {
+    ".md": "md", ".markdown": "md", ".mdown": "md", ".mkd": "md",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".txt": "txt", ".text": "txt",
+    ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".asc": "adoc",
+}
+_ALIASES = {"markdown": "md", "md": "md", "html": "html", "htm": "html", "txt": "txt", "text": "txt",
+            "plain": "txt", "rst": "rst", "adoc": "adoc", "asciidoc": "adoc"}
+_PARSERS = {"md": markdown_blocks, "html": html_blocks, "txt": text_blocks, "rst": rst_blocks,
+            "adoc": adoc_blocks}
+_SKIP_DIRS = {"node_modules", "__pycache__", ".git", ".venv", "venv"}
+
+
+def normalize_format(fmt: str) -> str:
+    """Canonical format name for md/markdown/html/txt/rst/adoc; ValueError otherwise."""
+    key = fmt.lower().lstrip(".")
+    if key not in _ALIASES:
+        raise ValueError(f"unsupported format {fmt!r}; use one of md, html, txt, rst, adoc")
+    return _ALIASES[key]
+
+
+def units(doc: Document, text: str, ext: str) -> list[Block]:
+    """Every block a rule may run on, in Vale's order: per block, then summary, then raw."""
+    out: list[Block] = []
+    summary = Builder()
+    for block in doc.blocks:
+        if block.scope == PROSE:
+            out.extend(_prose_units(block, ext))
+        else:
+            out.append(Block(block.text, block.scope + ext, block.starts, block.origins))
+        if block.scope in (PROSE, "text.list", "text.blockquote"):
+            for start, piece in zip(block.starts or [0], _pieces(block), strict=False):
+                summary.add(piece, block.origin(start))
+            summary.add("\n\n", block.span(0, len(block.text))[1])
+    out.append(summary.block("summary" + ext))
+    out.append(Block(text, "raw" + ext, [0], [0]))
+    return out
+
+
+def _pieces(block: Block) -> list[str]:
+    bounds = [*(block.starts or [0]), len(block.text)]
+    return [block.text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _prose_units(block: Block, ext: str) -> list[Block]:
+    text = block.text
+    out = []
+    start = 0
+    for part in text.split("\n\n"):
+        out.append(block.sub(start, start + len(part), "paragraph" + ext))
+        start += len(part) + 2
+    for s, e in split_sentences(text):
+        out.append(block.sub(s, e, "sentence" + ext))
+    out.append(Block(text, "text" + ext, block.starts, block.origins))
+    return out
+
+
+def _could_match(rule: Rule, corpus: str) -> bool:
+    # Skipping a rule whose pattern matches nowhere in the document is the main speed-up:
+    # most rules never fire, and one search over all prose is cheaper than one per block.
+    pattern = getattr(rule.check, "pattern", None)
+    if pattern is None or rule.anchored:
+        return True
+    if isinstance(rule.check, Occurrence) and rule.check.min > 0:
+        return True
+    return pattern.search(corpus) is not None
+
+
+def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
+    """Findings for one document, sorted by position; spans are offsets into `text`."""
+    fmt = normalize_format(fmt)
+    ext = "." + fmt
+    enabled = ruleset.rules_for(path or f"stdin{ext}")
+    if not enabled:
+        return []
+    doc = _PARSERS[fmt](text)
+    blocks = units(doc, text, ext)
+    corpus = "\n\n".join(b.text for b in blocks if not b.scope.startswith(("raw", "summary")))
+    state = FileState()
+    state.metrics = dict(doc.metrics)
+    candidates = []
+    for rule, level in enabled:
+        in_raw = rule.scope.matches("raw" + ext) or rule.scope.matches("summary" + ext)
+        if in_raw or _could_match(rule, corpus):
+            candidates.append((rule, level))
+    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    findings: dict[tuple[int, int, str], BrandFinding] = {}
+    counts: dict[str, int] = {}
+    for block in blocks:
+        for rule, level in candidates:
+            if not rule.scope.matches(block.scope):
+                continue
+            for hit in rule.check.run(block, state):
+                finding = _finding(rule, level, hit, block, text, line_starts)
+                key = (finding.line, finding.col, rule.name)
+                if key in findings or (rule.limit and counts.get(rule.name, 0) >= rule.limit):
+                    continue
+                findings[key] = finding
+                counts[rule.name] = counts.get(rule.name, 0) + 1
+    return sorted(findings.values(), key=lambda f: (f.span.start, f.line, f.col, f.rule))
+
+
+def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str,
+             line_starts: list[int]) -> BrandFinding:
+    if hit.start < 0:
+        start = end = 0
+    else:
+        start, end = block.span(hit.start, hit.end)
+    line = bisect_right(line_starts, start)
+    col = start - line_starts[line - 1] + 1
+    return BrandFinding(
+        finding_id=f"{rule.name}:{start}",
+        rule=rule.name,
+        severity=level,  # type: ignore[arg-type]
+        message=" ".join(hit.message.split()),
+        line=line,
+        col=col,
+        span=Span(start=start, end=end, text=text[start:end]),
+        suggestion=hit.suggestion,
+        link=rule.link,
+    )
+
+
+def iter_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files to lint: given files, and supported files found recursively in given folders."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                found += [Path(root) / f for f in sorted(files) if Path(f).suffix.lower() in FORMATS]
+        elif p.exists():
+            found.append(p)
+        else:
+            raise InputError(p, "no such file or folder")
+    return found
+
+
+def read_text(path: Path) -> str:
+    """A file's text (UTF-8, BOM tolerated); InputError naming the file otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def lint_paths(paths: Iterable[Path | str], ruleset: RuleSet) -> dict[str, list[BrandFinding]]:
+    """Findings per file for files and folders (recursively, by extension)."""
+    results: dict[str, list[BrandFinding]] = {}
+    for path in iter_files(paths):
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise InputError(path, f"unsupported file type '{path.suffix}'")
+        if ruleset.rules_for(path.as_posix()) is None:
+            continue
+        results[str(path)] = lint_text(read_text(path), ruleset, fmt, path.as_posix())
+    return results

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -49,9 +50,7 @@ GATE_SPREAD = 0.2
 EMBED_BATCH = 128
 REPAIR_ERROR_CHARS = 2000
 
-JSON_INSTRUCTION = (
-    "Answer with one JSON object only, without prose or code fences, valid against this JSON Schema:\n"
-)
+JSON_INSTRUCTION = "Answer with one JSON object only, without prose or code fences, valid against this JSON Schema:\n"
 REPAIR_INSTRUCTION = (
     "Your previous answer could not be used: {error}\n"
     "Reply again with the corrected JSON object only, valid against the JSON Schema given above."
@@ -148,9 +147,7 @@ def _status(exc: Exception) -> int | None:
 
 def _is_transient(exc: Exception) -> bool:
     status = _status(exc)
-    return (
-        isinstance(exc, litellm.APIConnectionError) or status == 429 or (status is not None and status >= 500)
-    )
+    return isinstance(exc, litellm.APIConnectionError) or status == 429 or (status is not None and status >= 500)
 
 
 def retry_after(exc: Exception) -> float | None:
@@ -255,7 +252,7 @@ class LLMClient:
         }
         if self._supports_json_mode():
             kwargs["response_format"] = {"type": "json_object"}
-        response = self._with_retries(lambda: litellm.completion(**kwargs), what=what)
+        response = self._with_retries(partial(litellm.completion, **kwargs), what=what)
         self._record_usage(response, usage)
         content = response.choices[0].message.content
         return content if isinstance(content, str) else ""
@@ -280,7 +277,8 @@ class LLMClient:
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start : start + EMBED_BATCH]
             response = self._with_retries(
-                lambda batch=batch: litellm.embedding(
+                partial(
+                    litellm.embedding,
                     model=model,
                     input=batch,
                     api_base=self.settings.api_base,
@@ -318,16 +316,16 @@ class LLMClient:
                     ) from exc
                 time.sleep(_backoff(attempt))
             except Exception as exc:  # litellm maps provider errors to many classes; sort by status
-                if not _is_transient(exc) or attempt == attempts:
-                    tried = f" after {attempt} attempt(s)" if attempt > 1 else ""
-                    raise LLMError(
-                        f"{what}: {self.model} failed{tried}: {type(exc).__name__}: {exc}"
-                    ) from exc
+                transient = _is_transient(exc)
                 delay = retry_after(exc)
                 delay = _backoff(attempt) if delay is None else delay
                 if _status(exc) == 429:
+                    # Even when this call gives up, the others must still slow down.
                     self.gate.hold(delay)
-                else:
+                if not transient or attempt == attempts:
+                    tried = f" after {attempt} attempt(s)" if attempt > 1 else ""
+                    raise LLMError(f"{what}: {self.model} failed{tried}: {type(exc).__name__}: {exc}") from exc
+                if _status(exc) != 429:
                     time.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 
@@ -298,3 +299,22 @@ def test_fake_llm_stands_in_for_the_client():
         fake.complete_json(prompt(), Echo, usage=usage)
     assert [schema for _, schema in fake.calls] == [Echo, Echo]
     assert usage.llm_calls == 1
+
+
+def test_guard_refuses_non_loopback_connections(block_real_providers, llm_settings):
+    with pytest.raises(fakes.BlockedNetworkError):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    # Through litellm the refusal becomes an LLMError, but the guard still saw it.
+    real = llm_settings.model_copy(update={"api_base": "http://192.0.2.1/v1", "llm_retries": 0})
+    with pytest.raises(LLMError):
+        LLMClient(real).complete_json(prompt(), Echo, usage=Usage())
+    assert ("192.0.2.1", 80) in block_real_providers
+    block_real_providers.clear()  # expected here; any other test with entries fails at teardown
+
+
+def test_a_429_on_the_last_attempt_still_closes_the_gate(llm_settings, fake_openai_server):
+    settings = llm_settings.model_copy(update={"llm_retries": 0})
+    fake_openai_server.push(Reply(status=429, retry_after=0.3))
+    with pytest.raises(LLMError, match="RateLimitError"):
+        LLMClient(settings).complete_json(prompt(), Echo, usage=Usage())
+    assert llm.RATE_GATE.remaining > 0.1

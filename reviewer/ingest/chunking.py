@@ -1,0 +1,123 @@
+"""Cutting a note into chunks: one per speaker turn, else paragraphs and sentences up to a size."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from reviewer.models import CallNote, Chunk, Role
+from reviewer.text import sentence_spans
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+Span = tuple[int, int]
+
+
+def chunk_note(note: CallNote, max_chars: int = 600) -> list[Chunk]:
+    """Chunks whose `start`/`end` index `note.text`; long turns and paragraphs split at sentences.
+
+    Text outside the turns (a summary before the transcript, a section after a heading) is
+    chunked like a narrative note, with an unknown role.
+    """
+    text = note.text
+    pieces: list[tuple[Span, Role, str | None]] = []
+    cursor = 0
+    for turn in sorted(note.turns, key=lambda t: t.start):
+        gap_end = _label_line_start(text, cursor, turn.start)
+        pieces += [(span, "unknown", None) for span in _narrative_spans(text, cursor, gap_end, max_chars)]
+        pieces += [(span, turn.role, turn.speaker) for span in _pack(text, turn.start, turn.end, max_chars)]
+        cursor = turn.end
+    pieces += [(span, "unknown", None) for span in _narrative_spans(text, cursor, len(text), max_chars)]
+    chunks = []
+    for index, ((start, end), role, speaker) in enumerate(pieces):
+        piece = text[start:end]
+        digest = hashlib.sha1(piece.encode("utf-8")).hexdigest()[:10]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{note.note_id}:{index}:{digest}",
+                note_id=note.note_id,
+                index=index,
+                text=piece,
+                role=role,
+                speaker=speaker,
+                start=start,
+                end=end,
+            )
+        )
+    return chunks
+
+
+def _label_line_start(text: str, cursor: int, turn_start: int) -> int:
+    """Where the line holding the turn's speaker label begins, so the label is not narrative."""
+    line_start = text.rfind("\n", cursor, turn_start) + 1
+    if line_start <= cursor:
+        return cursor
+    if not text[line_start:turn_start].strip():
+        # The label stood alone on the line before the turn's text.
+        line_start = text.rfind("\n", cursor, line_start - 1) + 1
+        if line_start <= cursor:
+            return cursor
+    return line_start
+
+
+def _narrative_spans(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    """Paragraphs packed together up to max_chars; a longer paragraph is cut at sentences."""
+    spans: list[Span] = []
+    cursor = start
+    for match in _PARAGRAPH_BREAK.finditer(text, start, end):
+        spans += _pack(text, cursor, match.start(), max_chars)
+        cursor = match.end()
+    spans += _pack(text, cursor, end, max_chars)
+    return _merge(spans, max_chars)
+
+
+def _pack(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    """The trimmed span if it fits, else its sentences packed up to max_chars."""
+    start, end = _trim(text, start, end)
+    if start >= end:
+        return []
+    if end - start <= max_chars:
+        return [(start, end)]
+    pieces: list[Span] = []
+    for a, b in sentence_spans(text, start, end):
+        if b - a <= max_chars:
+            pieces.append((a, b))
+        else:
+            pieces += _hard_split(text, a, b, max_chars)
+    return _merge(pieces, max_chars)
+
+
+def _merge(spans: list[Span], max_chars: int) -> list[Span]:
+    """Neighbouring spans joined while the joined span stays within max_chars."""
+    merged: list[Span] = []
+    for a, b in spans:
+        if merged and b - merged[-1][0] <= max_chars:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    """A sentence longer than max_chars, cut at the last whitespace before each limit."""
+    pieces: list[Span] = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + 1, start + max_chars + 1)
+        if cut <= start:
+            cut = start + max_chars
+        a, b = _trim(text, start, cut)
+        if a < b:
+            pieces.append((a, b))
+        start, _ = _trim(text, cut, end)
+    a, b = _trim(text, start, end)
+    if a < b:
+        pieces.append((a, b))
+    return pieces
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

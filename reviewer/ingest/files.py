@@ -1,0 +1,166 @@
+"""Finding call-note files in folders and decoding their bytes into text."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from reviewer.errors import InputError
+
+SUPPORTED_EXTENSIONS = frozenset({".csv", ".md", ".markdown", ".txt", ".jsonl", ".ndjson", ".vtt", ".srt"})
+META_SUFFIX = ".meta.yaml"
+
+# Editors, office suites and browsers leave these next to real files while they work.
+_TEMP_PREFIXES = ("~$", ".~lock", "~")
+_TEMP_SUFFIXES = ("~", ".tmp", ".temp", ".swp", ".swo", ".part", ".crdownload", ".bak")
+
+# A text file has almost no control characters besides tab, newline, carriage return and form feed.
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+_MAX_CONTROL_SHARE = 0.05
+_SNIFF_BYTES = 8192
+
+
+def iter_note_files(paths: list[Path]) -> Iterator[Path]:
+    """Supported note files under the given files and folders, recursively and in sorted order.
+
+    Folder contents skip hidden files and folders, editor temp files and `*.meta.yaml` sidecars.
+    A file named explicitly is yielded whatever its extension, so the reader can reject it with a
+    reason instead of it vanishing silently.
+    """
+    found: dict[str, Path] = {}
+    for root in paths:
+        if root.is_dir():
+            for path in _walk(root):
+                found.setdefault(_identity(path), path)
+        else:
+            found.setdefault(_identity(root), root)
+    yield from sorted(found.values(), key=lambda p: str(p))
+
+
+def is_note_file(path: Path) -> bool:
+    """True for a visible, non-temporary file with a supported extension."""
+    name = path.name
+    if name.startswith(".") or name.startswith(_TEMP_PREFIXES) or name.endswith(_TEMP_SUFFIXES):
+        return False
+    if name.lower().endswith(META_SUFFIX):
+        return False
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, names in os.walk(root):
+        # Pruning in place stops os.walk from descending into hidden folders (.git, .venv, ...).
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(folder, name)
+            if is_note_file(path) and path.is_file():
+                yield path
+
+
+def _identity(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path.absolute())
+
+
+def read_text_file(path: Path) -> str:
+    """The file's text with newlines normalised to `\\n`; raises InputError when it is not text.
+
+    Decoding order, deterministic: BOM (UTF-8, UTF-32, UTF-16), BOM-less UTF-16 by its NUL pattern,
+    strict UTF-8, strict cp1252, then charset-normalizer's best guess.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(path, "no such file") from exc
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise InputError(path, "empty file")
+    text = _decode(path, data)
+    if not text.strip():
+        raise InputError(path, "empty file")
+    _reject_control_heavy(path, text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def decode_bytes(data: bytes, path: Path | str | None = None) -> str:
+    """Decode bytes as `read_text_file` does (for uploads that never touch the disk)."""
+    if not data.strip():
+        raise InputError(path, "empty file")
+    text = _decode(path, data)
+    _reject_control_heavy(path, text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _decode(path: Path | str | None, data: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"undecodable text: invalid {encoding} after its BOM") from exc
+    if b"\x00" in data:
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise InputError(path, "binary file (contains NUL bytes)")
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(path, "binary file (contains NUL bytes)") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    return _guess(path, data)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NULs sit in every other byte, as ASCII-heavy UTF-16 text does."""
+    sample = data[:_SNIFF_BYTES]
+    pairs = len(sample) // 2
+    if pairs == 0 or len(data) % 2:
+        return None
+    even_nuls = sample[0 : pairs * 2 : 2].count(0)
+    odd_nuls = sample[1 : pairs * 2 : 2].count(0)
+    if odd_nuls >= 0.3 * pairs and even_nuls <= 0.05 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.3 * pairs and odd_nuls <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _guess(path: Path | str | None, data: bytes) -> str:
+    # Only reached for bytes that are neither UTF-8 nor cp1252 (cp1252 leaves five bytes undefined).
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(path, "undecodable text: not UTF-8, UTF-16 or cp1252")
+    return str(best)
+
+
+def _reject_control_heavy(path: Path | str | None, text: str) -> None:
+    sample = text[:_SNIFF_BYTES]
+    controls = sum(1 for ch in sample if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc")
+    if controls > _MAX_CONTROL_SHARE * len(sample):
+        raise InputError(path, "binary file (too many control characters)")

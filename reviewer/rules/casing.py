@@ -91,7 +91,9 @@ class Capitalization(Check):
         want = self.words.findall(expected)
         count = words = 0
         for i, w in enumerate(self.words.findall(s)):
-            if i >= len(want) or w == want[i] or (self.except_re and self.except_re.search(w)) or not first_rule and w == w.upper():
+            excepted = bool(self.except_re and self.except_re.search(w))
+            # Title case also accepts all-caps words (acronyms); sentence case does not.
+            if i >= len(want) or w == want[i] or excepted or (not first_rule and w == w.upper()):
                 count += 1
             elif first_rule and i == 0 and w != _cap(w):
                 return False

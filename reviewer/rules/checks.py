@@ -11,7 +11,9 @@ from reviewer.rules.regexes import (
     compile_pattern,
     count_capture_groups,
     exceptions_regex,
+    fast_prefilter,
     is_phrase,
+    join_tokens,
     non_capturing,
     phrase_regex,
     token_regex,
@@ -30,6 +32,8 @@ class Check:
     """Base: a compiled rule body; `run` returns hits in block coordinates."""
 
     pattern: regex.Pattern | None = None
+    # A faster superset of `pattern`, used to pick the blocks the real pattern runs on.
+    prefilter: regex.Pattern | None = None
 
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         self.spec = spec
@@ -74,6 +78,13 @@ class Existence(Check):
         source = token_regex(_as_list(spec.get("tokens")), _as_list(spec.get("raw")), nonword,
                              bool(spec.get("append", False)))
         self.pattern = compile_pattern(source, bool(spec.get("ignorecase", False)))
+        tokens = _as_list(spec.get("tokens"))
+        self.prefilter = fast_prefilter(tokens, bool(spec.get("ignorecase")), nonword)
+        if spec.get("raw") and join_tokens(tokens) and not spec.get("append"):
+            # raw + tokens can only match where the tokens do; the tokens alone scan faster.
+            self.prefilter = self.prefilter or compile_pattern(
+                (NONWORD_TEMPLATE if nonword else WORD_TEMPLATE).format(join_tokens(tokens)),
+                bool(spec.get("ignorecase")))
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
         hits = []
@@ -105,13 +116,14 @@ class Substitution(Check):
         groups = "|".join(f"({non_capturing(k)})" for k in self.keys)
         template = NONWORD_TEMPLATE if spec.get("nonword") else WORD_TEMPLATE
         self.pattern = compile_pattern(template.format(groups), self.ignorecase)
+        self.prefilter = fast_prefilter(self.keys, self.ignorecase, bool(spec.get("nonword")))
         self.key_res: dict[int, regex.Pattern] = {}
 
     def _expected(self, index: int, observed: str) -> str:
         expected = self.values[index]
         if self.capitalize and observed[:1].isupper():
             expected = expected[:1].upper() + expected[1:]
-        if regex.search(r"\$\d+", expected):
+        if _GROUP_REF.search(expected):
             key = self.key_res.setdefault(index, compile_pattern(self.keys[index], self.ignorecase))
             expected = key.sub(expected.replace("$", "\\"), observed)
         return expected
@@ -127,10 +139,8 @@ class Substitution(Check):
             expected = self._expected(index - 1, observed)
             replace = self.action.get("name") == "replace"
             options = _options(expected)
-            if replace:
-                same = observed in options
-            else:
-                same = _match_token(expected, observed)
+            # A replace value is literal text; otherwise it may be a pattern of accepted forms.
+            same = observed in options if replace else _match_token(expected, observed)
             if same or (self.except_re is not None and self.except_re.search(observed)):
                 continue
             message = self.message
@@ -141,6 +151,9 @@ class Substitution(Check):
             text = format_message(message, expected, observed)
             hits.append(Hit(start, end, text, options[0] if options else expected))
         return hits
+
+
+_GROUP_REF = regex.compile(r"\$\d+")
 
 
 def _options(expected: str) -> list[str]:

@@ -106,6 +106,18 @@ def build_rule(spec: dict, name: str, path: Path, vocab: list[str]) -> Rule:
         limit=int(spec.get("limit", 0) or 0),
         check=check,
         path=path,
-        # Anchors and lookarounds make a match depend on where a block starts and ends.
-        anchored=any(t in source for t in ("^", "$", "\\A", "\\Z", "(?<", "(?=", "(?!")),
+        anchored=_boundary_sensitive(source),
     )
+
+
+_NEGATIVE_AHEAD = regex.compile(r"\(\?!(?:[^()]|\([^()]*\))*?(?:\\[sSWnZz]|\$|(?<!\\)\.|\[\^)")
+
+
+def _boundary_sensitive(source: str) -> bool:
+    """True when a match could change if the text after the block's end were different.
+
+    Such rules run on every block instead of only where a document-wide search hit.
+    """
+    if any(t in source for t in ("(?<", "\\A", "\\Z", "\\z")):
+        return True
+    return _NEGATIVE_AHEAD.search(source) is not None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
 from reviewer.errors import InputError
 from reviewer.models import BrandFinding, Span
-from reviewer.rules.checks import Occurrence
+from reviewer.rules.checks import Occurrence, Repetition
 from reviewer.rules.config import RuleSet
 from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
@@ -27,6 +28,7 @@ _ALIASES = {"markdown": "md", "md": "md", "html": "html", "htm": "html", "txt": 
             "plain": "txt", "rst": "rst", "adoc": "adoc", "asciidoc": "adoc"}
 _PARSERS = {"md": markdown_blocks, "html": html_blocks, "txt": text_blocks, "rst": rst_blocks,
             "adoc": adoc_blocks}
+_NEWLINE = re.compile("\n")
 _SKIP_DIRS = {"node_modules", "__pycache__", ".git", ".venv", "venv"}
 
 
@@ -74,15 +76,38 @@ def _prose_units(block: Block, ext: str) -> list[Block]:
     return out
 
 
-def _could_match(rule: Rule, corpus: str) -> bool:
-    # Skipping a rule whose pattern matches nowhere in the document is the main speed-up:
-    # most rules never fire, and one search over all prose is cheaper than one per block.
+class _Corpus:
+    """The blocks one rule applies to, joined, so its pattern runs once per document."""
+
+    def __init__(self, blocks: list[Block], indices: list[int]) -> None:
+        self.indices = indices
+        self.starts = []
+        pos = 0
+        for i in indices:
+            self.starts.append(pos)
+            pos += len(blocks[i].text) + 2
+        self.text = "\n\n".join(blocks[i].text for i in indices)
+
+    def touched(self, pattern) -> list[int]:
+        """Indices of blocks a match of pattern starts in or runs into."""
+        hit: set[int] = set()
+        for m in pattern.finditer(self.text):
+            first = bisect_right(self.starts, m.start()) - 1
+            last = bisect_right(self.starts, max(m.start(), m.end() - 1)) - 1
+            hit.update(self.indices[first:last + 1])
+        return sorted(hit)
+
+
+def _targets(rule: Rule, indices: list[int], corpus: _Corpus | None) -> list[int]:
+    # Most rules never fire on most blocks: one search over the joined blocks finds the few
+    # blocks worth running the rule on, which then runs there exactly as it would alone.
     pattern = getattr(rule.check, "pattern", None)
-    if pattern is None or rule.anchored:
-        return True
-    if isinstance(rule.check, Occurrence) and rule.check.min > 0:
-        return True
-    return pattern.search(corpus) is not None
+    if corpus is None or pattern is None or rule.anchored:
+        return indices
+    if isinstance(rule.check, Occurrence | Repetition):
+        # Counting rules match nearly every block: a search first would only add work.
+        return indices
+    return corpus.touched(getattr(rule.check, "prefilter", None) or pattern)
 
 
 def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
@@ -94,28 +119,28 @@ def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = N
         return []
     doc = _PARSERS[fmt](text)
     blocks = units(doc, text, ext)
-    corpus = "\n\n".join(b.text for b in blocks if not b.scope.startswith(("raw", "summary")))
     state = FileState()
     state.metrics = dict(doc.metrics)
-    candidates = []
-    for rule, level in enabled:
-        in_raw = rule.scope.matches("raw" + ext) or rule.scope.matches("summary" + ext)
-        if in_raw or _could_match(rule, corpus):
-            candidates.append((rule, level))
-    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    scopes = sorted({b.scope for b in blocks})
+    corpora: dict[tuple[str, ...], _Corpus] = {}
+    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
     findings: dict[tuple[int, int, str], BrandFinding] = {}
-    counts: dict[str, int] = {}
-    for block in blocks:
-        for rule, level in candidates:
-            if not rule.scope.matches(block.scope):
-                continue
+    for rule, level in enabled:
+        wanted = tuple(s for s in scopes if rule.scope.matches(s))
+        if not wanted:
+            continue
+        if wanted not in corpora:
+            corpora[wanted] = _Corpus(blocks, [i for i, b in enumerate(blocks) if b.scope in wanted])
+        count = 0
+        for i in _targets(rule, corpora[wanted].indices, corpora[wanted]):
+            block = blocks[i]
             for hit in rule.check.run(block, state):
                 finding = _finding(rule, level, hit, block, text, line_starts)
                 key = (finding.line, finding.col, rule.name)
-                if key in findings or (rule.limit and counts.get(rule.name, 0) >= rule.limit):
+                if key in findings or (rule.limit and count >= rule.limit):
                     continue
                 findings[key] = finding
-                counts[rule.name] = counts.get(rule.name, 0) + 1
+                count += 1
     return sorted(findings.values(), key=lambda f: (f.span.start, f.line, f.col, f.rule))
 
 

@@ -82,3 +82,44 @@ def non_capturing(pattern: str) -> str:
 def is_phrase(s: str) -> bool:
     """True when s has only letters, digits, spaces and hyphens (no regex syntax)."""
     return all(c.isalpha() or c.isdigit() or c in " -" for c in s)
+
+
+_LITERAL = regex.compile(r"[\w' ’-]+")
+
+
+def _trie_source(words: list[str]) -> str:
+    """A prefix-factored alternation of literal words (matching speed no longer grows with the list)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        options = [regex.escape(ch) + emit(child) for ch, child in node.items() if ch]
+        optional = "" in node
+        if not options:
+            return ""
+        body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+        return f"(?:{body})?" if optional else body
+
+    return emit(trie)
+
+
+def fast_prefilter(tokens: list[str], ignorecase: bool, nonword: bool) -> regex.Pattern | None:
+    """A pattern matching at least wherever the token alternation matches, but much faster.
+
+    Used only to find the blocks worth running the real pattern on, so its alternation order
+    does not matter. None when the list is too short to gain anything.
+    """
+    literal = [t.lower() if ignorecase else t for t in tokens if _LITERAL.fullmatch(t)]
+    others = [t for t in tokens if t.strip() and not _LITERAL.fullmatch(t)]
+    if len(literal) < 20:
+        return None
+    alternatives = [_trie_source(sorted(set(literal)))] + others
+    template = NONWORD_TEMPLATE if nonword else WORD_TEMPLATE
+    try:
+        return compile_pattern(template.format("|".join(alternatives)), ignorecase)
+    except regex.error:
+        return None

@@ -222,7 +222,7 @@ class _HTMLBlocks(HTMLParser):
         self.skip = 0
         self.masked = 0
 
-    def offset(self) -> int:
+    def source_offset(self) -> int:
         line, col = self.getpos()
         return self.line_starts[line - 1] + col
 
@@ -264,13 +264,13 @@ class _HTMLBlocks(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
-        start = self.offset()
+        start = self.source_offset()
         self.out.add("*" * len(data) if self.masked else data, start)
 
     def _entity(self, char: str, raw_length: int) -> None:
         if not self.skip:
             # One rendered character stands for the whole entity; map it to the '&'.
-            self.out.add("*" if self.masked else char, self.offset())
+            self.out.add("*" if self.masked else char, self.source_offset())
 
     def handle_entityref(self, name: str) -> None:
         from html import unescape

@@ -115,7 +115,7 @@ def assign_roles(
     contact: str | None = None,
 ) -> list[Role]:
     """Role of each speaker label: role words, the rep's or contact's name, else the other side of a
-    two-person conversation whose one side is known; 'unknown' otherwise."""
+    two-party conversation whose one side is known; 'unknown' otherwise."""
     vocabulary = role_vocabulary(settings)
     by_speaker: dict[str, Role] = {}
     for speaker in speakers:
@@ -125,13 +125,12 @@ def assign_roles(
         if key not in by_speaker:
             kind = _classify(speaker, rep, contact, vocabulary)
             by_speaker[key] = kind if kind in ("seller", "customer") else "unknown"  # type: ignore[assignment]
-    if len(by_speaker) == 2:
-        (first, first_role), (second, second_role) = by_speaker.items()
-        opposite: dict[Role, Role] = {"seller": "customer", "customer": "seller", "unknown": "unknown"}
-        if first_role == "unknown":
-            by_speaker[first] = opposite[second_role]
-        elif second_role == "unknown":
-            by_speaker[second] = opposite[first_role]
+    # One unknown speaker facing only one side (however many labels that side uses, e.g. "Jana
+    # Weber" and "Jana") is the other side: the two-person call.
+    unknown = [key for key, role in by_speaker.items() if role == "unknown"]
+    known_roles = {role for role in by_speaker.values() if role != "unknown"}
+    if len(unknown) == 1 and len(known_roles) == 1:
+        by_speaker[unknown[0]] = "customer" if known_roles == {"seller"} else "seller"
     return [by_speaker[_speaker_key(s)] if s is not None else "unknown" for s in speakers]
 
 

@@ -138,3 +138,8 @@ def test_every_repetition_in_a_long_text_is_redacted() -> None:
     line = "Prospect: Call +49 30 1234567 or mail a.b@c.de about €40,000 for 100 users in 2025. Jana agreed.\n"
     text = line * 2000
     assert redact_text(text, ["Jana Weber"]).count("[PHONE]") == 2000
+
+
+def test_names_typed_in_lower_or_upper_case_in_the_crm_are_still_found() -> None:
+    assert redact_text("Jana Weber and Weber agreed.", ["jana weber"]) == "[NAME] and [NAME] agreed."
+    assert redact_text("Tom said no.", ["TOM BECKER"]) == "[NAME] said no."

@@ -62,6 +62,8 @@ def _label_line_start(text: str, cursor: int, turn_start: int) -> int:
 
 def _narrative_spans(text: str, start: int, end: int, max_chars: int) -> list[Span]:
     """Paragraphs packed together up to max_chars; a longer paragraph is cut at sentences."""
+    if start >= end or text[start:end].isspace():
+        return []
     spans: list[Span] = []
     cursor = start
     for match in _PARAGRAPH_BREAK.finditer(text, start, end):
@@ -116,8 +118,9 @@ def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 
 def _trim(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return start, start
+    start += len(piece) - len(piece.lstrip())
+    return start, start + len(stripped)

@@ -116,11 +116,11 @@ def _decode(path: Path | str | None, data: bytes) -> str:
             except UnicodeDecodeError as exc:
                 raise InputError(path, f"undecodable text: invalid {encoding} after its BOM") from exc
     if b"\x00" in data:
-        encoding = _utf16_without_bom(data)
-        if encoding is None:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
             raise InputError(path, "binary file (contains NUL bytes)")
         try:
-            return data.decode(encoding)
+            return data.decode(utf16)
         except UnicodeDecodeError as exc:
             raise InputError(path, "binary file (contains NUL bytes)") from exc
     try:

@@ -49,6 +49,7 @@ _NON_DIGIT = re.compile(r"\D")
 _NUMBER_RUN = re.compile(r"[0-9][0-9 ./()\-]*")
 _IBAN_MAX_CHARS = 34 + 8 + 2
 
+_NAME_PART = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _PERSONAL_KEY = re.compile(
     r"\b(?:contact|kontakt|ansprechpartner|first name|last name|full name|vorname|nachname|"
     r"attendees?|teilnehmer)\b"
@@ -87,8 +88,8 @@ def redact_note(note: CallNote, settings: Settings | None = None) -> CallNote:
     turns = []
     for turn in note.turns:
         start, end = moved(turn.start), moved(turn.end)
-        speaker = clean(turn.speaker) if turn.speaker else turn.speaker
-        turns.append(Turn(speaker=speaker, role=turn.role, text=text[start:end], start=start, end=end))
+        label = clean(turn.speaker) if turn.speaker else turn.speaker
+        turns.append(Turn(speaker=label, role=turn.role, text=text[start:end], start=start, end=end))
     metadata = {key: NAME if key in metadata_names else clean(value) for key, value in note.metadata.items()}
     return note.model_copy(update={"text": text, "turns": turns, "metadata": metadata, "contact": None})
 
@@ -228,10 +229,13 @@ def _name_variants(names: Iterable[str]) -> tuple[str, ...]:
         full = " ".join(name.split())
         if not any(ch.isalpha() for ch in full) or "@" in full:
             continue
-        variants.add(full)
-        for part in re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", full):
-            if len(part) >= 3 and part[0].isupper():
-                variants.add(part)
+        # A CRM field typed all lower or upper case still names someone written "Jana" in the text.
+        spellings = {full, full.title()} if full.islower() or full.isupper() else {full}
+        for spelling in spellings:
+            variants.add(spelling)
+            for part in _NAME_PART.findall(spelling):
+                if len(part) >= 3 and part[0].isupper():
+                    variants.add(part)
     return tuple(sorted(variants, key=lambda v: (-len(v), v)))
 
 

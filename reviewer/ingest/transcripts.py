@@ -156,7 +156,7 @@ def _transcript_note(
         prefix = f"{speaker}: " if speaker else ""
         start = offset + len(prefix)
         end = start + len(words)
-        turns.append(Turn(speaker=speaker, text=words, start=start, end=end))
+        turns.append(Turn(speaker=speaker, role="unknown", text=words, start=start, end=end))
         lines.append(prefix + words)
         offset = end + 1
     roles = assign_roles(

@@ -117,11 +117,11 @@ def assign_roles(
     """Role of each speaker label: role words, the rep's or contact's name, else the other side of a
     two-party conversation whose one side is known; 'unknown' otherwise."""
     vocabulary = role_vocabulary(settings)
+    keys = [_speaker_key(s) if s is not None else None for s in speakers]
     by_speaker: dict[str, Role] = {}
-    for speaker in speakers:
-        if speaker is None:
+    for speaker, key in zip(speakers, keys, strict=True):
+        if speaker is None or key is None:
             continue
-        key = _speaker_key(speaker)
         if key not in by_speaker:
             kind = _classify(speaker, rep, contact, vocabulary)
             by_speaker[key] = kind if kind in ("seller", "customer") else "unknown"  # type: ignore[assignment]
@@ -131,7 +131,7 @@ def assign_roles(
     known_roles = {role for role in by_speaker.values() if role != "unknown"}
     if len(unknown) == 1 and len(known_roles) == 1:
         by_speaker[unknown[0]] = "customer" if known_roles == {"seller"} else "seller"
-    return [by_speaker[_speaker_key(s)] if s is not None else "unknown" for s in speakers]
+    return [by_speaker[key] if key is not None else "unknown" for key in keys]
 
 
 def speaker_names(label: str, settings: Settings | None = None) -> list[str]:
@@ -268,8 +268,9 @@ def _speaker_key(speaker: str) -> str:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return start, start
+    start += len(piece) - len(piece.lstrip())
+    return start, start + len(stripped)

@@ -373,3 +373,10 @@ def test_srt_without_sidecar_uses_file_stem(tmp_path: Path, settings: Settings) 
     path.write_text("1\n00:00:01,000 --> 00:00:02,000\nJust words.\n", encoding="utf-8")
     [note] = read_notes(path, settings)
     assert (note.note_id, note.text, note.turns) == ("call", "Just words.", [])
+
+
+def test_front_matter_text_key_is_metadata_and_body_is_the_note(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "n.md"
+    path.write_text("---\ndescription: Pricing call\nlanguage: German\n---\nZu teuer.\n", encoding="utf-8")
+    [note] = read_notes(path, settings)
+    assert (note.text, note.metadata, note.language) == ("Zu teuer.", {"description": "Pricing call"}, "de")

@@ -11,7 +11,7 @@ import yaml
 
 from reviewer.errors import InputError
 from reviewer.ingest.csv_reader import read_csv
-from reviewer.ingest.fields import FIELD_ALIASES, build_note, split_record, unique_id
+from reviewer.ingest.fields import FIELD_ALIASES, build_note, map_columns, split_record, unique_id
 from reviewer.ingest.files import SUPPORTED_EXTENSIONS, read_text_file
 from reviewer.ingest.transcripts import read_srt, read_vtt
 from reviewer.models import CallNote
@@ -60,7 +60,9 @@ def read_markdown(path: Path, text: str, settings: Settings) -> tuple[list[CallN
     known, metadata = split_record(record)
     text_field = known.pop("text", "")
     if text_field:
-        metadata["front_matter_text"] = text_field
+        # The body is the note; a `description:` or `notes:` key in the front matter is metadata.
+        keys = list(record)
+        metadata[keys[map_columns(keys)["text"]]] = text_field
     source = "text" if path.suffix.lower() == ".txt" else "markdown"
     note = build_note(
         known=known,

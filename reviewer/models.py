@@ -87,6 +87,9 @@ class Theme(BaseModel):
     answers: list[Quote] = Field(
         default_factory=list, description="Seller replies that directly followed the objection."
     )
+    answer_keywords: list[str] = Field(
+        default_factory=list, description="Distinctive terms of the sellers' replies to the theme."
+    )
     note_ids: list[str] = Field(default_factory=list, description="Every note raising the theme.")
     discovered: bool = Field(True, description="False when named by the taxonomy.")
 

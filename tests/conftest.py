@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.settings import CORPUS_DIR, Settings
+from tests.fakes import block_real_providers, fake_llm, fake_openai_server, llm_settings  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,11 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("REVIEWER_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_providers(block_real_providers: list[str]) -> None:
+    """Every test fails if it tries to reach anything but loopback."""
 
 
 @pytest.fixture

@@ -119,13 +119,15 @@ _WEAK = [
     r"\b(?:price|pricing|cost|costs|expensive|budget|preis|kosten|lizenz)\w*",
     r"\b(?:instead|rather|alternative|competitor|wettbewerb|stattdessen|lieber)\b",
     r"\b(?:but|however|although|aber|allerdings|jedoch)\b",
-    r"\b(?:does|do|can|will|would|is|are|kann|können|wird|ist|gibt es)\b.*\b(?:integrat|connect|work with|support|handle|"
-    r"host|store|comply|certif|anbind|schnittstelle|unterstütz|zertifiz)\w*",
+    r"\b(?:does|do|can|will|would|is|are|kann|können|wird|ist|gibt es)\b.*"
+    r"\b(?:integrat|connect|work with|support|handle|host|store|comply|certif|anbind|schnittstelle|"
+    r"unterstütz|zertifiz)\w*",
 ]
 # Small talk and logistics are never objections, whatever cue words they contain.
 _SMALL_TALK = re.compile(
     r"\b(?:weekend|weather|holiday|vacation|how are you|how'?s it going|hear me|share (?:my|your) screen|"
-    r"see my screen|nice to (?:meet|see)|coffee|good morning|good afternoon|thanks? (?:you )?for (?:your|the) time|"
+    r"see my screen|nice to (?:meet|see)|coffee|good morning|good afternoon|"
+    r"thanks? (?:you )?for (?:your|the) time|"
     r"talk soon|have a (?:good|great|nice)|wochenende|wetter|urlaub|wie geht|bildschirm|hören sie mich|"
     r"schönen tag|guten morgen|danke für ihre zeit|bis bald|kaffee)\b",
     re.IGNORECASE,
@@ -137,8 +139,9 @@ _QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{12,400})[\"”“»]")
 _REPORTED = re.compile(
     r"\b(?:customer|client|prospect|they|she|he|cfo|cto|ciso|it|procurement|buyer|team|kunde|kundin|"
     r"interessent\w*|einkauf)\b.{0,40}\b(?:said|says|asked|asks|worried|concerned|raised|pushed back|"
-    r"objected|mentioned|complained|fears?|feels?|thinks?|believes?|wants? to know|sagte|fragte|meinte|"
-    r"befürchtet|äußerte|bemängelt|findet|sorgt sich|hat bedenken)\b",
+    r"objected|mentioned|complained|fears?|feels?|finds?|thinks?|believes?|wants? to know|sagte|fragte|"
+    r"meinte|befürchtet|äußerte|bemängelt|findet|sorgt sich|hat bedenken)\b"
+    r"|\b(?:objection|pushback|concern|einwand|bedenken)s?\b",
     re.IGNORECASE,
 )
 THRESHOLD = 2.0
@@ -166,37 +169,45 @@ def objection_score(sentence: str) -> float:
 
 
 def extract_statements(note: CallNote) -> list[Statement]:
-    """Customer-side objection statements of a note (transcript turns, or quotes and reports in prose)."""
-    if note.turns:
-        return _from_turns(note)
-    return _from_narrative(note)
+    """Candidate objection statements of a note, each with its cue score.
+
+    Candidates are every customer-side sentence of a transcript (small talk excluded) and, in
+    rep-written text, the quoted customer words and the sentences that report them. Whether a
+    candidate counts is decided with the taxonomy in `themes` (a strong match) or by its cue score.
+    """
+    if any(t.role == "customer" for t in note.turns):
+        # A transcript: customer turns, plus customer words a seller quotes (never the seller's own).
+        found = _from_turns(note)
+        for turn in note.turns:
+            if turn.role != "customer":
+                found.extend(_from_narrative(note, turn.start, turn.end, reported=False))
+    else:
+        found = _from_narrative(note, 0, len(note.text), reported=True)
+    unique = {(s.start, s.end): s for s in found}
+    return sorted(unique.values(), key=lambda s: s.start)
 
 
 def _from_turns(note: CallNote) -> list[Statement]:
     turns = note.turns
-    has_customer = any(t.role == "customer" for t in turns)
-    wanted = "customer" if has_customer else "unknown"
     found: list[Statement] = []
     for index, turn in enumerate(turns):
-        if turn.role != wanted:
+        if turn.role != "customer":
             continue
         reply = _next_seller_turn(turns, index)
         for start, end in sentence_spans(note.text, turn.start, turn.end):
             sentence = note.text[start:end]
-            score = objection_score(sentence)
-            if score >= THRESHOLD:
-                found.append(
-                    Statement(
-                        note_id=note.note_id,
-                        text=sentence,
-                        start=start,
-                        end=end,
-                        score=score,
-                        reply=_first_sentences(note.text, reply) if reply else None,
-                        reply_start=reply.start if reply else None,
-                    )
-                )
+            if not _is_candidate(sentence):
+                continue
+            found.append(Statement(
+                note_id=note.note_id, text=sentence, start=start, end=end, score=objection_score(sentence),
+                reply=_first_sentences(note.text, reply) if reply else None,
+                reply_start=reply.start if reply else None,
+            ))
     return found
+
+
+def _is_candidate(sentence: str) -> bool:
+    return len(sentence.split()) >= 4 and not _SMALL_TALK.search(sentence)
 
 
 def _next_seller_turn(turns: list[Turn], index: int) -> Turn | None:
@@ -220,27 +231,29 @@ def _first_sentences(text: str, turn: Turn, limit: int = 320) -> str:
     return text[spans[0][0] : end]
 
 
-def _from_narrative(note: CallNote) -> list[Statement]:
+def _from_narrative(note: CallNote, begin: int, finish: int, *, reported: bool) -> list[Statement]:
+    """Quoted customer words, and sentences reporting what the customer said, in rep-written text."""
     found: list[Statement] = []
     taken: list[tuple[int, int]] = []
-    for match in _QUOTED.finditer(note.text):
+    for match in _QUOTED.finditer(note.text, begin, finish):
         start, end = match.span(1)
         quote = note.text[start:end].strip()
-        score = objection_score(quote) + 0.5  # quoted customer words are first-hand evidence
-        if score >= THRESHOLD:
-            start = note.text.index(quote, start)
-            found.append(
-                Statement(note_id=note.note_id, text=quote, start=start, end=start + len(quote), score=score)
-            )
-            taken.append((match.start(), match.end()))
-    for start, end in sentence_spans(note.text):
+        if not _is_candidate(quote):
+            continue
+        start = note.text.index(quote, start)
+        found.append(Statement(
+            note_id=note.note_id, text=quote, start=start, end=start + len(quote),
+            score=objection_score(quote) + 0.5,  # quoted customer words are first-hand evidence
+        ))
+        taken.append((match.start(), match.end()))
+    if not reported:
+        return found
+    for start, end in sentence_spans(note.text, begin, finish):
         if any(a < end and start < b for a, b in taken):
             continue
         sentence = note.text[start:end]
-        if not _REPORTED.search(sentence):
-            continue
-        score = objection_score(sentence)
-        if score >= THRESHOLD:
-            found.append(Statement(note_id=note.note_id, text=sentence, start=start, end=end, score=score))
-    found.sort(key=lambda s: s.start)
+        if _REPORTED.search(sentence) and _is_candidate(sentence):
+            found.append(Statement(
+                note_id=note.note_id, text=sentence, start=start, end=end, score=objection_score(sentence)
+            ))
     return found

@@ -5,18 +5,20 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from reviewer.embeddings import Embedder
 from reviewer.models import CallNote, Quote, Theme
-from reviewer.objections.extract import Statement
+from reviewer.objections.extract import THRESHOLD, Statement
 from reviewer.objections.taxonomy import Taxonomy
 from reviewer.text import _STOPWORDS, words
 
 # Calibrated on the demo labels (tests/test_objections.py prints the figures).
-ASSIGN_SIMILARITY = 0.45  # a statement joins a named theme at or above this similarity
+ASSIGN_SCORE = 0.75  # a statement joins a named theme at or above this combined score
+KEYWORD_WEIGHT = 0.15  # per taxonomy keyword found (two at most)
+CUE_WEIGHT = 0.05  # per point of objection-cue score (four at most)
 CLUSTER_DISTANCE = 0.55  # average-linkage cosine distance that still makes one discovered theme
 MERGE_SIMILARITY = 0.80  # a discovered cluster this close to a named theme joins it
 MIN_NOTES = 2  # a theme must come up in at least this many distinct notes
@@ -48,13 +50,13 @@ def build_themes(
     if taxonomy and taxonomy.themes:
         for theme in taxonomy.themes:
             groups.append((theme.id, theme.label, theme.description or None, False))
-            examples = embedder.embed([*theme.examples, theme.label])
-            anchors.append(examples)
-        similarity = np.stack([(vectors @ a.T).max(axis=1) for a in anchors], axis=1)
-        best = similarity.argmax(axis=1)
-        ok = similarity[np.arange(len(statements)), best] >= ASSIGN_SIMILARITY
+            anchors.append(embedder.embed([*theme.examples, theme.label]))
+        combined = _named_scores(statements, vectors, taxonomy, anchors)
+        best = combined.argmax(axis=1)
+        ok = combined[np.arange(len(statements)), best] >= ASSIGN_SCORE
         assignment[ok] = best[ok]
-    rest = np.flatnonzero(assignment < 0)
+    cues = np.array([st.score for st in statements])
+    rest = np.flatnonzero((assignment < 0) & (cues >= THRESHOLD))
     for members in _cluster(vectors[rest]):
         indices = rest[members]
         if len({statements[i].note_id for i in indices}) < MIN_NOTES:
@@ -69,12 +71,14 @@ def build_themes(
         groups.append(("", "", None, True))
         assignment[indices] = len(groups) - 1
     themes = []
-    all_terms = _term_counts(statements, range(len(statements)))
+    all_terms = _term_counts(s.text for s in statements)
+    all_replies = [s.reply for s in statements if s.reply]
+    reply_terms = _term_counts(all_replies)
     for group_index, (theme_id, label, description, discovered) in enumerate(groups):
         members = np.flatnonzero(assignment == group_index)
         if len({statements[i].note_id for i in members}) < MIN_NOTES:
             continue
-        keywords = _keywords(statements, members, all_terms, len(statements))
+        keywords = _keywords([statements[i].text for i in members], all_terms, len(statements))
         if discovered:
             theme_id = "d-" + "-".join(re.sub(r"\W+", "", k) for k in keywords[:2])
             label = ", ".join(keywords[:3]).capitalize()
@@ -82,10 +86,27 @@ def build_themes(
             theme_id, label, description, keywords, statements, members, vectors, notes, embedder
         )
         theme.discovered = discovered
+        theme.answer_keywords = _keywords(
+            [r for i in members if (r := statements[i].reply)], reply_terms, len(all_replies)
+        )
         themes.append(theme)
     _dedupe_ids(themes)
     themes.sort(key=lambda t: (-t.impact, t.theme_id))
     return themes
+
+
+def _named_scores(
+    statements: Sequence[Statement], vectors: np.ndarray, taxonomy: Taxonomy, anchors: list[np.ndarray]
+) -> np.ndarray:
+    """Statement x named theme: closeness to its examples, its keywords, and the cue score."""
+    similarity = np.stack([(vectors @ a.T).max(axis=1) for a in anchors], axis=1)
+    keyword_hits = np.zeros_like(similarity)
+    for column, theme in enumerate(taxonomy.themes):
+        if theme.keywords:
+            pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in theme.keywords) + ")", re.IGNORECASE)
+            keyword_hits[:, column] = [min(len(pattern.findall(st.text)), 2) for st in statements]
+    cues = np.minimum(np.array([st.score for st in statements]), 4.0)[:, None]
+    return similarity + KEYWORD_WEIGHT * keyword_hits + CUE_WEIGHT * cues
 
 
 def _cluster(vectors: np.ndarray) -> list[np.ndarray]:
@@ -208,24 +229,23 @@ def _answers(
     return answers
 
 
-def _term_counts(statements: Sequence[Statement], members: object) -> Counter[str]:
+def _term_counts(texts: Iterable[str]) -> Counter[str]:
+    """In how many of the texts each content word occurs."""
     counts: Counter[str] = Counter()
-    for i in members:  # type: ignore[attr-defined]
-        counts.update(
-            {w for w in words(statements[i].text) if w not in _STOP and len(w) > 2 and not w.isdigit()}
-        )
+    for text in texts:
+        counts.update({w for w in words(text) if w not in _STOP and len(w) > 2 and not w.isdigit()})
     return counts
 
 
-def _keywords(
-    statements: Sequence[Statement], members: np.ndarray, all_terms: Counter[str], total: int
-) -> list[str]:
-    """Terms frequent in the theme and rare elsewhere (class-based TF-IDF)."""
-    inside = _term_counts(statements, members)
+def _keywords(texts: list[str], all_terms: Counter[str], total: int) -> list[str]:
+    """Terms frequent in these texts and rare in the others (class-based TF-IDF)."""
+    if not texts:
+        return []
+    inside = _term_counts(texts)
     scored = {
-        term: (count / len(members)) * math.log(1 + total / all_terms[term])
+        term: (count / len(texts)) * math.log(1 + total / all_terms[term])
         for term, count in inside.items()
-        if count >= 2 or len(members) < 4
+        if count >= 2 or len(texts) < 4
     }
     return [t for t, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
 

@@ -1,0 +1,202 @@
+"""The workflow's steps: small functions that read the state and return a partial update."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import numpy as np
+from langgraph.runtime import Runtime
+
+from reviewer.drafts import Draft, load_draft
+from reviewer.errors import LLMError
+from reviewer.graph.context import ReviewContext
+from reviewer.graph.state import ReviewState
+from reviewer.models import DraftInfo, EngineInfo, Review, Usage
+from reviewer.review.coverage import judge_coverage
+from reviewer.review.relevance import select_themes
+from reviewer.review.score import score_review
+from reviewer.review.suggest import to_finding
+from reviewer.review.tone import judge_tone
+from reviewer.review.validate import validate_findings
+
+Node = Callable[[ReviewState, Runtime[ReviewContext]], dict[str, Any]]
+
+
+def timed(name: str) -> Callable[[Node], Node]:
+    """Record the step's wall time under its name in `timings`."""
+
+    def wrap(step: Node) -> Node:
+        @wraps(step)
+        def run(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+            started = time.perf_counter()
+            update = step(state, runtime)
+            update["timings"] = {name: round(time.perf_counter() - started, 4)}
+            return update
+
+        return run
+
+    return wrap
+
+
+@timed("load")
+def load(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Read the draft file (unless the caller passed a loaded draft)."""
+    draft = state.get("draft") or load_draft(state["path"], runtime.context.settings)
+    return {"draft": draft, "path": draft.path}
+
+
+@timed("segment")
+def segment(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Embed the draft's sentences once for every later step."""
+    draft = state["draft"]
+    vectors = runtime.context.embedder.embed([s.text for s in draft.sentences])
+    return {"draft_vectors": vectors.tolist()}
+
+
+@timed("retrieve")
+def retrieve(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """The objection themes relevant to this draft, with quotes and reps' flags as evidence."""
+    ctx = runtime.context
+    draft = state["draft"]
+    themes = select_themes(
+        draft, ctx.themes, _vectors(state), ctx.theme_vectors, state.get("segment"), state.get("product")
+    )
+    if ctx.flags is not None:
+        themes = ctx.flags.apply_to_themes(draft, themes, ctx)
+    return {"themes": themes}
+
+
+@timed("brand")
+def brand(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Deterministic brand rules (Vale-compatible styles) on the draft."""
+    ruleset = runtime.context.ruleset
+    if ruleset is None:
+        return {"brand": []}
+    from reviewer.rules import lint_text
+
+    draft = state["draft"]
+    fmt = {"markdown": "md", "html": "txt", "docx": "txt", "pdf": "txt"}.get(draft.format, "txt")
+    return {"brand": lint_text(draft.text, ruleset, fmt=fmt, path=draft.path)}
+
+
+@timed("coverage")
+def coverage(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Judge each relevant theme: addressed, partial, unaddressed or contradicted."""
+    ctx = runtime.context
+    draft, themes = state["draft"], state.get("themes", [])
+    if ctx.llm is not None and themes:
+        from reviewer.review.llm_judge import judge_coverage_llm
+
+        usage = Usage()
+        try:
+            verdicts = judge_coverage_llm(ctx.llm, draft, themes, usage)
+            return {"verdicts": verdicts, "usage": usage}
+        except LLMError as exc:
+            return {
+                "verdicts": judge_coverage(draft, themes, ctx.embedder, _vectors(state)),
+                "usage": usage,
+                "fallback": True,
+                "notices": [f"The model could not judge coverage ({exc}); the offline judge was used."],
+            }
+    return {"verdicts": judge_coverage(draft, themes, ctx.embedder, _vectors(state))}
+
+
+@timed("tone")
+def tone(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Tone and claims against the narrative guideline."""
+    ctx = runtime.context
+    draft = state["draft"]
+    findings = judge_tone(draft)
+    if ctx.llm is not None and ctx.guidelines:
+        from reviewer.review.llm_judge import judge_tone_llm
+
+        usage = Usage()
+        try:
+            return {"tone": findings + judge_tone_llm(ctx.llm, draft, ctx.guidelines, usage), "usage": usage}
+        except LLMError as exc:
+            return {
+                "tone": findings,
+                "usage": usage,
+                "fallback": True,
+                "notices": [f"The model could not judge tone ({exc}); offline checks were used."],
+            }
+    return {"tone": findings}
+
+
+@timed("suggest")
+def suggest(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Turn verdicts into findings with severity, evidence and a concrete suggestion."""
+    themes = {t.theme.theme_id: t for t in state.get("themes", [])}
+    top_impact = max((t.theme.impact for t in themes.values()), default=0.0)
+    draft = state["draft"]
+    findings = [
+        to_finding(v, themes[v.theme_id], top_impact, draft.language)
+        for v in state.get("verdicts", [])
+        if v.theme_id in themes
+    ]
+    return {"objections": findings}
+
+
+@timed("validate")
+def validate(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Drop or repair anything not grounded in the notes or the draft."""
+    ctx = runtime.context
+    objections, brand_findings, dropped = validate_findings(
+        state["draft"],
+        state.get("objections", []),
+        state.get("brand", []) + state.get("tone", []),
+        ctx.note_texts,
+    )
+    if ctx.flags is not None:
+        objections, brand_findings = ctx.flags.suppress_wrong(state["draft"], objections, brand_findings)
+    tone_rules = {f.rule for f in state.get("tone", [])}
+    return {
+        "objections": objections,
+        "brand": [f for f in brand_findings if f.rule not in tone_rules],
+        "tone": [f for f in brand_findings if f.rule in tone_rules],
+        "notices": [f"Dropped an ungrounded finding: {d}" for d in dropped],
+    }
+
+
+@timed("score")
+def score(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Score 0-100 and the verdict."""
+    value, verdict = score_review(state.get("objections", []), state.get("brand", []), state.get("tone", []))
+    return {"score": value, "verdict": verdict}
+
+
+@timed("report")
+def report(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Assemble the Review object, objections worst first."""
+    ctx = runtime.context
+    draft: Draft = state["draft"]
+    order = {"contradicted": 0, "unaddressed": 1, "partial": 2, "addressed": 3}
+    rank = {"error": 0, "warning": 1, "suggestion": 2}
+    objections = sorted(
+        state.get("objections", []),
+        key=lambda f: (order[f.status], rank[f.severity], -(f.frequency * (0.5 + (f.loss_rate or 0.5)))),
+    )
+    review = Review(
+        review_id=f"{draft.sha256[:12]}-{ctx.versions.get('corpus', 'none')[:8]}",
+        draft=DraftInfo(path=draft.path, sha256=draft.sha256, language=draft.language),
+        score=state["score"],
+        verdict=state["verdict"],  # type: ignore[arg-type]
+        engine=EngineInfo(
+            model=ctx.model_name,
+            fallback=bool(state.get("fallback")),
+            notes=list(dict.fromkeys(state.get("notices", []))),
+        ),
+        objections=objections,
+        brand=state.get("brand", []),
+        tone=state.get("tone", []),
+        usage=state.get("usage") or Usage(),
+        timings=dict(state.get("timings", {})),
+    )
+    return {"review": review}
+
+
+def _vectors(state: ReviewState) -> np.ndarray:
+    return np.asarray(state.get("draft_vectors") or np.zeros((0, 1)), dtype=np.float32)

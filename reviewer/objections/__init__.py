@@ -53,9 +53,7 @@ def mine_themes(notes: list[CallNote], settings: Settings, embedder: Embedder) -
     """Themes from notes in memory (no store): extraction, embedding with a cache, grouping."""
     statements: list[Statement] = [s for note in notes for s in extract_statements(note)]
     vectors = _embed_cached(statements, embedder, settings)
-    return build_themes(
-        statements, vectors, {n.note_id: n for n in notes}, load_taxonomy(settings.taxonomy), embedder
-    )
+    return build_themes(statements, vectors, {n.note_id: n for n in notes}, load_taxonomy(settings.taxonomy), embedder)
 
 
 def filter_themes(

@@ -129,7 +129,8 @@ _SMALL_TALK = re.compile(
     r"see my screen|nice to (?:meet|see)|coffee|good morning|good afternoon|"
     r"thanks? (?:you )?for (?:your|the) time|"
     r"talk soon|have a (?:good|great|nice)|wochenende|wetter|urlaub|wie geht|bildschirm|hören sie mich|"
-    r"schönen tag|guten morgen|danke für ihre zeit|bis bald|kaffee)\b",
+    r"schönen tag|guten morgen|danke für ihre zeit|bis bald|kaffee|"
+    r"no (?:concerns|objections|issues|problems)|keine (?:bedenken|einwände|probleme))\b",
     re.IGNORECASE,
 )
 _STRONG_RE = re.compile("|".join(f"(?:{p})" for p in _STRONG), re.IGNORECASE)
@@ -198,11 +199,17 @@ def _from_turns(note: CallNote) -> list[Statement]:
             sentence = note.text[start:end]
             if not _is_candidate(sentence):
                 continue
-            found.append(Statement(
-                note_id=note.note_id, text=sentence, start=start, end=end, score=objection_score(sentence),
-                reply=_first_sentences(note.text, reply) if reply else None,
-                reply_start=reply.start if reply else None,
-            ))
+            found.append(
+                Statement(
+                    note_id=note.note_id,
+                    text=sentence,
+                    start=start,
+                    end=end,
+                    score=objection_score(sentence),
+                    reply=_first_sentences(note.text, reply) if reply else None,
+                    reply_start=reply.start if reply else None,
+                )
+            )
     return found
 
 
@@ -241,10 +248,15 @@ def _from_narrative(note: CallNote, begin: int, finish: int, *, reported: bool) 
         if not _is_candidate(quote):
             continue
         start = note.text.index(quote, start)
-        found.append(Statement(
-            note_id=note.note_id, text=quote, start=start, end=start + len(quote),
-            score=objection_score(quote) + 0.5,  # quoted customer words are first-hand evidence
-        ))
+        found.append(
+            Statement(
+                note_id=note.note_id,
+                text=quote,
+                start=start,
+                end=start + len(quote),
+                score=objection_score(quote) + 0.5,  # quoted customer words are first-hand evidence
+            )
+        )
         taken.append((match.start(), match.end()))
     if not reported:
         return found
@@ -253,7 +265,7 @@ def _from_narrative(note: CallNote, begin: int, finish: int, *, reported: bool) 
             continue
         sentence = note.text[start:end]
         if _REPORTED.search(sentence) and _is_candidate(sentence):
-            found.append(Statement(
-                note_id=note.note_id, text=sentence, start=start, end=end, score=objection_score(sentence)
-            ))
+            found.append(
+                Statement(note_id=note.note_id, text=sentence, start=start, end=end, score=objection_score(sentence))
+            )
     return found

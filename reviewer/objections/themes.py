@@ -16,10 +16,11 @@ from reviewer.objections.taxonomy import Taxonomy
 from reviewer.text import _STOPWORDS, words
 
 # Calibrated on the demo labels (tests/test_objections.py prints the figures).
-ASSIGN_SCORE = 0.75  # a statement joins a named theme at or above this combined score
-KEYWORD_WEIGHT = 0.15  # per taxonomy keyword found (two at most)
-CUE_WEIGHT = 0.05  # per point of objection-cue score (four at most)
-CLUSTER_DISTANCE = 0.55  # average-linkage cosine distance that still makes one discovered theme
+ASSIGN_SCORE = 0.85  # a statement joins a named theme at or above this combined score
+KEYWORD_WEIGHT = 0.35  # per taxonomy keyword found (two at most)
+SELF_TRAINING = True
+CUE_WEIGHT = 0.0  # per point of objection-cue score (four at most); 0 measured best
+CLUSTER_DISTANCE = 0.40  # average-linkage cosine distance that still makes one discovered theme
 MERGE_SIMILARITY = 0.80  # a discovered cluster this close to a named theme joins it
 MIN_NOTES = 2  # a theme must come up in at least this many distinct notes
 MAX_CLUSTERED = 3000  # above this, cluster a sample and attach the rest to the nearest cluster
@@ -32,6 +33,13 @@ _EXTRA_STOP = set(
     "doch denn also gerne bitte schon noch mehr viel ganz etwa ".split()
 )
 _STOP = _STOPWORDS["en"] | _STOPWORDS["de"] | _EXTRA_STOP
+# Words that make a sentence an objection without saying what about; never a theme's keyword.
+_GENERIC = set(
+    "worried worry worries concern concerns concerned afraid problem problems issue issues happens happen "
+    "sure think need needs want wants know question questions doubt doubts risk honestly really thing things "
+    "team people guys way going get got see look said says asked bit sorge sorgen bedenken problem frage "
+    "ehrlich gesagt glaube denke brauchen wollen sehen".split()
+)
 
 
 def build_themes(
@@ -55,9 +63,21 @@ def build_themes(
         best = combined.argmax(axis=1)
         ok = combined[np.arange(len(statements)), best] >= ASSIGN_SCORE
         assignment[ok] = best[ok]
+        if SELF_TRAINING and ok.any():
+            # Second pass: the customers' own words of each theme join its examples, which reaches
+            # phrasings the taxonomy's few examples do not cover.
+            anchors2 = [np.vstack([a, vectors[assignment == k]]) for k, a in enumerate(anchors)]
+            combined = _named_scores(statements, vectors, taxonomy, anchors2, exclude_self=assignment)
+            best = combined.argmax(axis=1)
+            ok = combined[np.arange(len(statements)), best] >= ASSIGN_SCORE
+            assignment[:] = -1
+            assignment[ok] = best[ok]
     cues = np.array([st.score for st in statements])
     rest = np.flatnonzero((assignment < 0) & (cues >= THRESHOLD))
-    for members in _cluster(vectors[rest]):
+    # Clustering on the topic words alone: "worried", "not sure" and the like say that it is an
+    # objection, not what it is about, and would otherwise pull unrelated statements together.
+    topic_vectors = embedder.embed([_topic_text(statements[i].text) for i in rest]) if len(rest) else vectors[rest]
+    for members in _cluster(topic_vectors):
         indices = rest[members]
         if len({statements[i].note_id for i in indices}) < MIN_NOTES:
             continue
@@ -82,9 +102,7 @@ def build_themes(
         if discovered:
             theme_id = "d-" + "-".join(re.sub(r"\W+", "", k) for k in keywords[:2])
             label = ", ".join(keywords[:3]).capitalize()
-        theme = _describe(
-            theme_id, label, description, keywords, statements, members, vectors, notes, embedder
-        )
+        theme = _describe(theme_id, label, description, keywords, statements, members, vectors, notes, embedder)
         theme.discovered = discovered
         theme.answer_keywords = _keywords(
             [r for i in members if (r := statements[i].reply)], reply_terms, len(all_replies)
@@ -95,11 +113,28 @@ def build_themes(
     return themes
 
 
+def _topic_text(text: str) -> str:
+    return " ".join(w for w in words(text) if w not in _STOP and w not in _GENERIC) or text
+
+
 def _named_scores(
-    statements: Sequence[Statement], vectors: np.ndarray, taxonomy: Taxonomy, anchors: list[np.ndarray]
+    statements: Sequence[Statement],
+    vectors: np.ndarray,
+    taxonomy: Taxonomy,
+    anchors: list[np.ndarray],
+    exclude_self: np.ndarray | None = None,
 ) -> np.ndarray:
     """Statement x named theme: closeness to its examples, its keywords, and the cue score."""
-    similarity = np.stack([(vectors @ a.T).max(axis=1) for a in anchors], axis=1)
+    columns = []
+    for k, anchor in enumerate(anchors):
+        sims = vectors @ anchor.T
+        if exclude_self is not None:
+            # a statement may not vouch for itself: mask its own row among the added anchors
+            own = np.flatnonzero(exclude_self == k)
+            base = anchor.shape[0] - len(own)
+            sims[own, base + np.arange(len(own))] = -1.0
+        columns.append(sims.max(axis=1))
+    similarity = np.stack(columns, axis=1)
     keyword_hits = np.zeros_like(similarity)
     for column, theme in enumerate(taxonomy.themes):
         if theme.keywords:
@@ -124,9 +159,7 @@ def _cluster(vectors: np.ndarray) -> list[np.ndarray]:
     full = np.full(len(vectors), -1)
     full[sample] = labels
     if len(sample) < len(vectors):
-        centroids = np.stack(
-            [_unit(vectors[sample[labels == k]].mean(axis=0)) for k in range(labels.max() + 1)]
-        )
+        centroids = np.stack([_unit(vectors[sample[labels == k]].mean(axis=0)) for k in range(labels.max() + 1)])
         others = np.setdiff1d(np.arange(len(vectors)), sample)
         sims = vectors[others] @ centroids.T
         nearest = sims.argmax(axis=1)
@@ -233,7 +266,9 @@ def _term_counts(texts: Iterable[str]) -> Counter[str]:
     """In how many of the texts each content word occurs."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update({w for w in words(text) if w not in _STOP and len(w) > 2 and not w.isdigit()})
+        counts.update(
+            {w for w in words(text) if w not in _STOP and w not in _GENERIC and len(w) > 2 and not w.isdigit()}
+        )
     return counts
 
 

@@ -176,6 +176,12 @@ class _TextExtractor(HTMLParser):
 
 def html_blocks(source: str) -> tuple[str, list[Block]]:
     """Visible text of an HTML document, blocks separated by blank lines, entities decoded."""
+    # At the end of input, Python 3.11's HTMLParser rescans the rest of the text for every `<` that
+    # cannot start a tag, which is quadratic (CVE-2025-6069). A `<` with no `>` after it can never
+    # open a tag, so it is escaped as text before parsing.
+    last_close = source.rfind(">")
+    if "<" in source[last_close + 1 :]:
+        source = source[: last_close + 1] + source[last_close + 1 :].replace("<", "&lt;")
     parser = _TextExtractor()
     parser.feed(source)
     parser.close()

@@ -31,12 +31,12 @@ CONTRADICTION_TOPIC = 0.45
 
 # Absolute promises that a theme's notes can make false (English and German).
 _PROMISE = re.compile(
-    r"\b(?:in (?:a|one|1) (?:day|click|hour)|within (?:a|one|24) (?:day|hours?)|in minutes|overnight|"
-    r"instant(?:ly)?|immediately|no (?:it|setup|set-up|effort|training|migration|integration work|"
-    r"consultants?|implementation)(?: (?:needed|required|project))?|zero (?:effort|setup|it|risk|cost)|"
-    r"effortless(?:ly)?|plug[- ]and[- ]play|out of the box|never|always|guaranteed?|100 ?%|"
-    r"free of charge|costs? nothing|an (?:einem|1) tag|in minuten|sofort|ohne (?:it|aufwand|schulung|"
-    r"migration|einrichtung|berater)|garantiert|kostenlos|nie wieder)\b",
+    r"\b(?:in (?:a|one|1) (?:day|afternoon|hour)|within (?:a|one|24) (?:day|hours?)|in (?:minutes|hours)|overnight|"
+    r"instant(?:ly)?|no (?:it|setup|set-up|effort|training|migration|integration work|consultants?|"
+    r"implementation)(?: (?:team |project )?(?:needed|required))?|zero (?:effort|setup|it|cost)|"
+    r"effortless(?:ly)?|plug[- ]and[- ]play|works with (?:any|every)|free of charge|costs? nothing|"
+    r"an (?:einem|1) tag|in minuten|über nacht|ohne (?:it|aufwand|schulung|migration|einrichtung|berater)|"
+    r"kostenlos|mit jedem erp)\b",
     re.IGNORECASE,
 )
 
@@ -68,7 +68,9 @@ def judge_coverage(
         terms = set(theme.keywords[:8]) | set(theme.answer_keywords[:8])
         hits = np.array([len(t & terms) for t in sentence_terms], dtype=np.float32)
         scores = W_ANSWER * answer_sim + W_TOPIC * topic_sim + W_TERMS * np.minimum(hits / TERMS_FOR_FULL_SCORE, 1)
-        verdicts.append(_decide(draft, relevant, scores, topic_sim, hits))
+        own_terms = set(theme.keywords[:8])
+        theme_hits = np.array([len(t & own_terms) for t in sentence_terms], dtype=np.float32)
+        verdicts.append(_decide(draft, relevant, scores, topic_sim, theme_hits))
     return verdicts
 
 
@@ -79,11 +81,11 @@ def _max_sim(draft_vectors: np.ndarray, embedder: Embedder, texts: list[str]) ->
 
 
 def _decide(
-    draft: Draft, relevant: RelevantTheme, scores: np.ndarray, topic: np.ndarray, hits: np.ndarray
+    draft: Draft, relevant: RelevantTheme, scores: np.ndarray, topic: np.ndarray, theme_hits: np.ndarray
 ) -> CoverageVerdict:
     theme = relevant.theme
     for index, sentence in enumerate(draft.sentences):
-        on_topic = topic[index] >= CONTRADICTION_TOPIC or hits[index] >= 1
+        on_topic = topic[index] >= CONTRADICTION_TOPIC and theme_hits[index] >= 1
         if _PROMISE.search(sentence.text) and on_topic and scores[index] >= PARTIAL:
             return CoverageVerdict(
                 theme_id=theme.theme_id,

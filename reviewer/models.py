@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -162,7 +162,7 @@ class Review(BaseModel):
 
     schema_version: str = SCHEMA_VERSION
     review_id: str = Field("", description="Id of this review, for flags.")
-    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
     draft: DraftInfo
     score: int = Field(ge=0, le=100, description="0-100, higher is better; see README.")
     verdict: Literal["ready", "needs work", "blocked"] = "ready"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, Field
-from reviewer.ingest.chunking import chunk_note
-from reviewer.ingest.readers import read_notes_with_warnings
 
 from reviewer.embeddings import Embedder, get_embedder
 from reviewer.errors import InputError
+from reviewer.ingest.chunking import chunk_note
 from reviewer.ingest.files import iter_note_files
+from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.models import Chunk
 from reviewer.settings import Settings
 from reviewer.store import NoteStore, writer_lock

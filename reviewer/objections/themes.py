@@ -25,7 +25,7 @@ MERGE_SIMILARITY = 0.80  # a discovered cluster this close to a named theme join
 MIN_NOTES = 2  # a theme must come up in at least this many distinct notes
 MAX_CLUSTERED = 3000  # above this, cluster a sample and attach the rest to the nearest cluster
 QUOTES_PER_THEME = 5
-ANSWERS_PER_THEME = 3
+ANSWERS_PER_THEME = 8
 
 _EXTRA_STOP = set(
     "also really maybe bit lot very much well yes yeah okay ok right like would could should "
@@ -90,6 +90,7 @@ def build_themes(
                 continue
         groups.append(("", "", None, True))
         assignment[indices] = len(groups) - 1
+    named_keywords = {t.id: [k.lower() for k in t.keywords] for t in taxonomy.themes} if taxonomy else {}
     themes = []
     all_terms = _term_counts(s.text for s in statements)
     all_replies = [s.reply for s in statements if s.reply]
@@ -98,10 +99,12 @@ def build_themes(
         members = np.flatnonzero(assignment == group_index)
         if len({statements[i].note_id for i in members}) < MIN_NOTES:
             continue
-        keywords = _keywords([statements[i].text for i in members], all_terms, len(statements))
+        learned = _keywords([statements[i].text for i in members], all_terms, len(statements))
+        # A named theme's distinctive terms are the taxonomy's (curated, in every language it covers).
+        keywords = named_keywords.get(theme_id) or learned
         if discovered:
-            theme_id = "d-" + "-".join(re.sub(r"\W+", "", k) for k in keywords[:2])
-            label = ", ".join(keywords[:3]).capitalize()
+            theme_id = "d-" + "-".join(re.sub(r"\W+", "", k) for k in learned[:2])
+            label = ", ".join(learned[:3]).capitalize()
         theme = _describe(theme_id, label, description, keywords, statements, members, vectors, notes, embedder)
         theme.discovered = discovered
         theme.answer_keywords = _keywords(

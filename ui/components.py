@@ -1,0 +1,165 @@
+"""Small helpers shared by the pages: the cached review context, escaping, highlighting, replacements.
+
+Every piece of draft or note text that reaches the browser goes through `html.escape` here, or is
+shown through Streamlit elements that never interpret HTML. Nothing the user typed is markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from reviewer.graph import ReviewContext, build_context
+from reviewer.settings import Settings, get_settings
+
+# The workflow's step names, in the words a marketer reads while waiting.
+STEP_WORDS = {
+    "load": "Reading your draft",
+    "segment": "Splitting it into sentences",
+    "retrieve": "Finding the objections customers raise about it",
+    "brand": "Checking the brand rules",
+    "tone": "Checking tone and claims",
+    "coverage": "Judging how the draft answers each objection",
+    "suggest": "Writing suggestions",
+    "validate": "Checking every quote against the call notes",
+    "score": "Scoring",
+    "report": "Putting the report together",
+}
+
+STATUS_WORDS = {
+    "contradicted": "contradicts it",
+    "unaddressed": "ignores it",
+    "partial": "partly answers it",
+    "addressed": "answers it",
+}
+STATUS_ICONS = {"contradicted": "⛔", "unaddressed": "🔴", "partial": "🟠", "addressed": "🟢"}
+SEVERITY_ICONS = {"error": "🔴", "warning": "🟠", "suggestion": "🔵"}
+VERDICT_ICONS = {"ready": "✅", "needs work": "🟠", "blocked": "⛔"}
+
+NO_CORPUS = (
+    "No call notes yet: run `reviewer ingest corpus/notes` (or `make ingest`) to import your CRM exports "
+    "and transcripts. Until then the review checks brand rules and tone only."
+)
+
+
+def settings() -> Settings:
+    """The app's settings, read from `REVIEWER_*` variables on every run (cheap)."""
+    return get_settings()
+
+
+def _key(s: Settings) -> tuple[str, ...]:
+    """The settings that change what the context loads."""
+    fields = (s.data_dir, s.model, s.embeddings, s.chroma_url, s.guidelines, s.taxonomy, s.api_base)
+    return tuple(str(f) for f in fields)
+
+
+@st.cache_resource(show_spinner="Loading call notes, objection themes and brand rules…", max_entries=4)
+def _cached_context(key: tuple[str, ...], _settings: Settings) -> ReviewContext:
+    return build_context(_settings)
+
+
+def review_context(s: Settings) -> ReviewContext:
+    """The loaded context, rebuilt when the settings or the stored corpus changed."""
+    ctx = _cached_context(_key(s), s)
+    store = ctx.store
+    if store is not None and store.corpus_version != ctx.versions.get("corpus"):
+        forget_context()
+        ctx = _cached_context(_key(s), s)
+    return ctx
+
+
+def forget_context() -> None:
+    """Drop the cached context so the next review sees new notes or flags."""
+    _cached_context.clear()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])")
+
+
+def md(text: str) -> str:
+    """Untrusted text made inert inside Markdown: no HTML, links, images, emphasis or directives."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A highlighted span of the draft: what to colour and what to say about it."""
+
+    start: int
+    end: int
+    kind: str  # a CSS class: error, warning, suggestion, addressed, partial, contradicted
+    number: int  # shown as a superscript and in the legend
+    message: str
+
+
+HIGHLIGHT_CSS = """
+<style>
+.cr-draft{white-space:pre-wrap;font:15px/1.65 ui-sans-serif,system-ui,sans-serif;color:#1d2433;
+  background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:18px 22px;max-height:720px;overflow:auto}
+.cr-draft mark{border-radius:3px;padding:0 1px;background:none;color:inherit;cursor:help}
+.cr-draft mark.error{background:#fee4e2;border-bottom:2px solid #d92d20}
+.cr-draft mark.warning{background:#fef0c7;border-bottom:2px solid #dc6803}
+.cr-draft mark.suggestion{background:#eff8ff;border-bottom:2px dotted #1570ef}
+.cr-draft mark.addressed{background:#dcfae6;border-bottom:2px solid #079455}
+.cr-draft mark.partial{background:#fef6ee;border-bottom:2px dashed #e04f16}
+.cr-draft mark.contradicted{background:#fda29b;border-bottom:2px solid #912018}
+.cr-draft sup{font-size:10px;color:#475467;margin-left:1px;font-weight:600}
+.cr-legend{font:13px/1.45 ui-sans-serif,system-ui,sans-serif;color:#344054;max-height:720px;overflow:auto}
+.cr-legend ol{padding-left:1.6em;margin:0}.cr-legend li{margin-bottom:.45em}
+.cr-chip{display:inline-block;border-radius:4px;padding:0 5px;font-size:11px;font-weight:600;margin-right:4px}
+.cr-chip.error,.cr-chip.contradicted{background:#fee4e2;color:#b42318}
+.cr-chip.warning,.cr-chip.partial{background:#fef0c7;color:#b54708}
+.cr-chip.suggestion{background:#eff8ff;color:#175cd3}.cr-chip.addressed{background:#dcfae6;color:#067647}
+</style>
+"""
+
+
+def highlight(text: str, marks: Sequence[Mark]) -> str:
+    """The draft as escaped HTML with every mark wrapped in <mark>; overlapping marks nest by piece.
+
+    The text is cut at every mark boundary; each piece is escaped and wrapped once per mark covering
+    it (innermost = the shortest mark), and a mark's number follows its last piece.
+    """
+    valid = [m for m in marks if 0 <= m.start < m.end <= len(text)]
+    cuts = sorted({0, len(text), *(m.start for m in valid), *(m.end for m in valid)})
+    out: list[str] = ['<div class="cr-draft">']
+    for left, right in zip(cuts, cuts[1:]):
+        piece = html.escape(text[left:right])
+        covering = sorted((m for m in valid if m.start <= left and right <= m.end), key=lambda m: m.end - m.start)
+        for m in covering:
+            title = html.escape(f"{m.number}. {m.message}", quote=True)
+            sup = f"<sup>{m.number}</sup>" if m.end == right else ""
+            piece = f'<mark class="{html.escape(m.kind)}" title="{title}">{piece}{sup}</mark>'
+        out.append(piece)
+    out.append("</div>")
+    return "".join(out)
+
+
+def legend(marks: Iterable[Mark], labels: dict[str, str]) -> str:
+    """The numbered list of messages beside the draft, escaped."""
+    items = "".join(
+        f'<li value="{m.number}"><span class="cr-chip {html.escape(m.kind)}">{html.escape(labels.get(m.kind, m.kind))}'
+        f"</span>{html.escape(m.message)}</li>"
+        for m in marks
+    )
+    return f'<div class="cr-legend"><ol>{items}</ol></div>'
+
+
+def apply_replacements(text: str, replacements: Sequence[tuple[int, int, str]]) -> tuple[str, int]:
+    """Apply (start, end, new text) replacements from the end backwards; overlapping ones are skipped.
+
+    Returns the new text and how many replacements were skipped because an applied one overlapped.
+    """
+    applied_from = len(text) + 1
+    skipped = 0
+    for start, end, new in sorted(replacements, key=lambda r: (r[0], r[1]), reverse=True):
+        if not 0 <= start <= end <= len(text) or end > applied_from:
+            skipped += 1
+            continue
+        text = text[:start] + new + text[end:]
+        applied_from = start
+    return text, skipped

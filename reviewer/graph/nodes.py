@@ -66,6 +66,11 @@ def retrieve(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
     )
     if ctx.flags is not None:
         themes = ctx.flags.apply_to_themes(draft, themes, ctx)
+    if not ctx.themes:
+        return {
+            "themes": themes,
+            "notices": ["No call notes yet, so only brand rules and tone were checked: run `reviewer ingest PATH`."],
+        }
     return {"themes": themes}
 
 
@@ -171,6 +176,7 @@ def score(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]
 @timed("report")
 def report(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     """Assemble the Review object, objections worst first."""
+    started = time.perf_counter()
     ctx = runtime.context
     draft: Draft = state["draft"]
     order = {"contradicted": 0, "unaddressed": 1, "partial": 2, "addressed": 3}
@@ -195,6 +201,7 @@ def report(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any
         usage=state.get("usage") or Usage(),
         timings=dict(state.get("timings", {})),
     )
+    review.timings["report"] = round(time.perf_counter() - started, 4)
     return {"review": review}
 
 

@@ -46,6 +46,7 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
     """Open the store, load themes and rules; the model client too unless offline."""
     import hashlib
 
+    from reviewer.feedback import open_flags
     from reviewer.objections import load_themes
     from reviewer.rules import load_rules
     from reviewer.store import open_store
@@ -79,6 +80,7 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
         guidelines=guidelines,
         store=store,
         llm=llm,
+        flags=open_flags(settings),
         versions={
             "corpus": store.corpus_version,
             "rules": rules_digest.hexdigest()[:16],

@@ -23,8 +23,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_real_providers(block_real_providers: list[str]) -> None:
+def _no_real_providers(request: pytest.FixtureRequest) -> None:
     """Every test fails if it tries to reach anything but loopback."""
+    request.getfixturevalue("block_real_providers")
 
 
 @pytest.fixture

@@ -267,9 +267,11 @@ def schema() -> None:
 
 def _register_stage_commands() -> None:
     """Commands whose code lives with their stage of the pipeline."""
+    from reviewer.batch.command import batch
     from reviewer.rules.command import lint
 
     app.command("lint")(lint)
+    app.command("batch")(batch)
 
 
 _register_stage_commands()

@@ -1,0 +1,267 @@
+"""Review many drafts at once: skip the unchanged, write reports atomically, then the manifest entry."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from reviewer.atomic import write_atomic
+from reviewer.batch.state import DraftResult, Entry, Manifest
+from reviewer.drafts import load_draft_bytes
+from reviewer.errors import InputError, ReviewerError
+from reviewer.graph.context import ReviewContext
+from reviewer.models import Review
+
+# Report file suffix per format, appended to the draft's own name: x.md → x.md.review.json.
+REPORT_SUFFIX = {"json": ".review.json", "markdown": ".review.md"}
+FORMAT_CHOICES: dict[str, tuple[str, ...]] = {
+    "both": ("json", "markdown"),
+    "json": ("json",),
+    "markdown": ("markdown",),
+}
+TOP_FINDINGS = 3
+LLM_CONCURRENCY = 8
+LOCK_NAME = ".reviewer-batch.lock"
+# What `write_atomic` leaves behind when the process is killed between write and rename.
+_STALE_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+
+Outcome = Literal["started", "reviewed", "skipped", "failed", "gone", "cancelled"]
+Listener = Callable[[Outcome, str, Entry | None], None]
+
+
+# Reports live in a shared folder: readable by the group and others as the umask allows, not 0600
+# (the temporary file `write_atomic` renames is private). Read once: os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def publish(path: Path, text: str) -> None:
+    """Write a report or summary file atomically, readable like any file the user creates."""
+    write_atomic(path, text)
+    os.chmod(path, 0o666 & ~_UMASK)
+
+
+class SerialEmbedder:
+    """One embedding call at a time: the local models' Rust tokenizer refuses concurrent use
+    ("Already borrowed"). A provider's embedding endpoint (litellm/...) is called concurrently."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> Any:
+        with self._lock:
+            return self.inner.embed(texts)
+
+
+def shareable(ctx: ReviewContext) -> ReviewContext:
+    """The context, with its embedder made safe for the batch's threads."""
+    embedder = ctx.embedder
+    if not isinstance(embedder, SerialEmbedder) and not str(getattr(embedder, "name", "")).startswith("litellm/"):
+        ctx.embedder = SerialEmbedder(embedder)
+    return ctx
+
+
+class BatchLocked(ReviewerError):
+    """Another batch is already writing to the same output folder."""
+
+
+def default_concurrency(ctx: ReviewContext) -> int:
+    """Cores for the offline engine (CPU bound); more for a model, whose calls mostly wait."""
+    return (os.cpu_count() or 1) if ctx.llm is None else LLM_CONCURRENCY
+
+
+@contextmanager
+def batch_lock(out: Path) -> Iterator[None]:
+    """One batch per output folder; the OS drops the lock when the holder dies, even by SIGKILL."""
+    from filelock import FileLock, Timeout
+
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out / LOCK_NAME))
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        raise BatchLocked(f"another batch is writing to {out}; wait for it to finish") from None
+    try:
+        _remove_stale_temp_files(out)
+        yield
+    finally:
+        lock.release()
+
+
+def _remove_stale_temp_files(out: Path) -> None:
+    """Half-written temporary files of a killed run; only called while holding the lock."""
+    for current, _dirs, files in os.walk(out):
+        for name in files:
+            if _STALE_TEMP.match(name):
+                Path(current, name).unlink(missing_ok=True)
+
+
+@dataclass
+class PassResult:
+    """What one pass over some drafts did, by relative path."""
+
+    reviewed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def relative_name(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def report_path(out: Path, rel: str, fmt: str) -> Path:
+    return out / (rel + REPORT_SUFFIX[fmt])
+
+
+class BatchRunner:
+    """Reviews drafts under `root` into `out` with one shared context and N threads."""
+
+    def __init__(
+        self,
+        ctx: ReviewContext,
+        root: Path,
+        out: Path,
+        *,
+        formats: tuple[str, ...] = FORMAT_CHOICES["both"],
+        concurrency: int | None = None,
+        stop: threading.Event | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        self.ctx = shareable(ctx)
+        self.root = root
+        self.out = out
+        self.formats = formats
+        self.concurrency = max(1, concurrency or default_concurrency(ctx))
+        self.stop = stop or threading.Event()
+        self.listener = listener
+        self.manifest = Manifest(out)
+
+    def run(self, paths: Iterable[Path]) -> PassResult:
+        """Review `paths` (files under root), N at once; unchanged drafts with complete reports are skipped."""
+        started = time.perf_counter()
+        result = PassResult()
+        paths = list(paths)
+        if not paths:
+            return result
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(paths)), thread_name_prefix="batch")
+        try:
+            futures = [pool.submit(self.process, path) for path in paths]
+            for future in as_completed(futures):
+                outcome, rel = future.result()
+                if outcome in ("reviewed", "skipped", "failed"):
+                    getattr(result, outcome).append(rel)
+        finally:
+            # On Ctrl-C, queued drafts are dropped and the running ones finish their reports.
+            pool.shutdown(wait=True, cancel_futures=True)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _tell(self, outcome: Outcome, rel: str, entry: Entry | None = None) -> None:
+        if self.listener is not None:
+            self.listener(outcome, rel, entry)
+
+    def process(self, path: Path) -> tuple[Outcome, str]:
+        """One draft from bytes to reports and manifest entry; never raises for a bad draft."""
+        rel = relative_name(path, self.root)
+        if self.stop.is_set():
+            return "cancelled", rel
+        versions = dict(self.ctx.versions)
+        try:
+            # One read serves the hash and the parse, so the manifest names the bytes reviewed.
+            with path.open("rb") as handle:
+                data = handle.read(self.ctx.settings.max_draft_bytes + 1)
+        except FileNotFoundError:
+            return "gone", rel  # deleted since it was listed
+        except OSError as exc:
+            return self._failed(rel, "", versions, f"cannot read file ({exc.strerror or exc})", retry=True)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.manifest.is_done(rel, sha256, versions, self.formats, self.out):
+            self._tell("skipped", rel, self.manifest.get(rel))
+            return "skipped", rel
+        self._tell("started", rel)
+        from reviewer.graph import review_draft
+
+        try:
+            draft = load_draft_bytes(data, rel, self.ctx.settings)
+            review = review_draft(self.ctx, draft=draft)
+        except InputError as exc:
+            return self._failed(rel, sha256, versions, exc.reason)
+        except Exception as exc:  # noqa: BLE001 - one broken draft must not stop the batch
+            return self._failed(rel, sha256, versions, f"{type(exc).__name__}: {exc}", retry=True)
+        entry = self._write_reports(rel, sha256, versions, review)
+        self._tell("reviewed", rel, entry)
+        return "reviewed", rel
+
+    def _failed(self, rel: str, sha256: str, versions: dict[str, str], reason: str, *, retry: bool = False):
+        entry = Entry(
+            path=rel, sha256=sha256, versions=versions, status="failed", reason=reason, retry=retry, finished_at=_now()
+        )
+        self.manifest.put(entry)
+        self._tell("failed", rel, entry)
+        return "failed", rel
+
+    def _write_reports(self, rel: str, sha256: str, versions: dict[str, str], review: Review) -> Entry:
+        from reviewer.report import render
+
+        reports = {}
+        for fmt in self.formats:
+            target = report_path(self.out, rel, fmt)
+            publish(target, render(review, fmt))
+            reports[fmt] = target.relative_to(self.out).as_posix()
+        # Last: the entry is the proof that the reports above are complete.
+        entry = Entry(
+            path=rel,
+            sha256=sha256,
+            versions=versions,
+            status="reviewed",
+            reports=reports,
+            result=summarise(review),
+            finished_at=_now(),
+        )
+        self.manifest.put(entry)
+        return entry
+
+
+_RANK = {"error": 0, "warning": 1, "suggestion": 2}
+_STATUS = {"contradicted": "contradicted", "unaddressed": "ignored", "partial": "partly answered"}
+
+
+def summarise(review: Review) -> DraftResult:
+    """Score, verdict, finding counts and the few most severe findings, one line each."""
+    from reviewer.report import counts
+
+    ranked: list[tuple[int, int, str]] = [
+        (_RANK[f.severity], -f.frequency, f"[{f.severity}] {f.label}: {_STATUS[f.status]} ({f.frequency} calls)")
+        for f in review.objections
+        if f.status != "addressed"
+    ]
+    ranked += [
+        (_RANK[b.severity], 0, f"[{b.severity}] {b.rule} (line {b.line}): {b.message}")
+        for b in [*review.brand, *review.tone]
+    ]
+    found = counts(review)
+    return DraftResult(
+        score=review.score,
+        verdict=review.verdict,
+        errors=found["error"],
+        warnings=found["warning"],
+        suggestions=found["suggestion"],
+        top_findings=[line for *_, line in sorted(ranked, key=lambda r: (r[0], r[1]))[:TOP_FINDINGS]],
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -54,6 +54,14 @@ def ingest(
     from reviewer.ingest.pipeline import ingest_paths
 
     settings = settings_for(data_dir)
+    feedback = [p for p in paths if p.name == "feedback"]
+    if feedback:
+        from reviewer.feedback.command import import_feedback_paths
+
+        import_feedback_paths(feedback, settings)
+        paths = [p for p in paths if p not in feedback]
+        if not paths:
+            return
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -268,9 +276,12 @@ def schema() -> None:
 def _register_stage_commands() -> None:
     """Commands whose code lives with their stage of the pipeline."""
     from reviewer.batch.command import batch
+    from reviewer.feedback.command import evaluate, flag
     from reviewer.rules.command import lint
 
     app.command("lint")(lint)
+    app.command("flag")(flag)
+    app.command("eval")(evaluate)
     app.command("batch")(batch)
 
 

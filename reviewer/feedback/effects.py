@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,8 @@ FOUND_MERGE = 0.75  # two unassigned flags this close found one theme together
 SIMILAR_DRAFT = 0.97
 FLAGGED_RELEVANCE = 1.0  # above any computed relevance (at most 1.0): flagged themes come first
 GOOD_BOOST = 0.1  # relevance added per good catch on a theme (three at most)
+MIN_KEYWORD = 4  # shorter words match too much by prefix ("app" in "approval")
+DISTINCTIVE_SHARE = 0.05  # a founded theme's keyword is named in fewer than this share of call notes
 NOISY_AT = 3  # a rule or theme with this many wrong-finding flags is reported as noisy
 
 _LEAD_IN = re.compile(
@@ -97,10 +100,25 @@ def group_missed(flags: list[Flag], ctx: ReviewContext) -> list[FlagGroup]:
             group = FlagGroup(_placeholder(flag), [flag], founded=True)
             founded.append((vector, group))
             founded_by_id[group.theme.theme_id] = group
+    background = _background(ctx) if founded else []
     for _, group in founded:
-        group.theme = founded_theme(group.flags)
+        group.theme = founded_theme(group.flags, background)
         groups[group.theme.theme_id] = group
     return list(groups.values())
+
+
+_BACKGROUNDS: dict[tuple[str, str], list[str]] = {}
+
+
+def _background(ctx: ReviewContext) -> list[str]:
+    """The call notes' texts (once per corpus version): what is common talk, not a distinct objection."""
+    if ctx.store is None:
+        return [q.quote for t in ctx.themes for q in [*t.quotes, *t.answers]]
+    key = (str(ctx.settings.data_dir.resolve()), ctx.store.corpus_version)
+    if key not in _BACKGROUNDS:
+        _BACKGROUNDS.clear()
+        _BACKGROUNDS[key] = [n.text for n in ctx.store.iter_notes()]
+    return _BACKGROUNDS[key]
 
 
 def _nearest_theme(flag: Flag, vector: np.ndarray, ctx: ReviewContext) -> str | None:
@@ -123,15 +141,27 @@ def _placeholder(flag: Flag) -> Theme:
     return Theme(theme_id=f"flag-{flag.id}", label="", frequency=1, loss_rate=None)
 
 
-def founded_theme(flags: list[Flag]) -> Theme:
-    """A theme founded by flags no mined theme covers; its keywords let the offline judge decide."""
+def founded_theme(flags: list[Flag], background: Sequence[str] = ()) -> Theme:
+    """A theme founded by flags no mined theme covers; its keywords let the offline judge decide.
+
+    The coverage judge counts a theme's terms named in a sentence (by prefix), so only the flag's
+    distinctive words are kept: words common in the call notes ("invoices", "approve" for an
+    invoicing product) would make every draft answer it.
+    """
     texts = [f.text or "" for f in flags]
+    lowered = [b.lower() for b in background]
+    limit = max(2, int(DISTINCTIVE_SHARE * len(lowered)))
+
+    def distinctive(word: str) -> bool:
+        prefix = re.compile(r"\b" + re.escape(word))
+        return len(word) >= MIN_KEYWORD and sum(bool(prefix.search(b)) for b in lowered) < limit
+
     dates = sorted(f.created_at[:10] for f in flags)
     return Theme(
         theme_id=f"flag-{flags[0].id}",
         label=label_from_text(texts[0]),
         description=texts[0],
-        keywords=_keywords(texts)[:8],
+        keywords=[w for w in _keywords(texts) if distinctive(w)][:8],
         frequency=len(flags),
         loss_rate=None,
         impact=0.0,

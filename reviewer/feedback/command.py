@@ -1,0 +1,121 @@
+"""`reviewer flag` and `reviewer eval`: reps' feedback in, regression figures out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reviewer.cli import DataDir, err, fail, out, settings_for
+from reviewer.errors import ReviewerError
+from reviewer.settings import Settings
+
+
+def flag(
+    draft: Annotated[Path | None, typer.Option("--draft", help="The draft the flag concerns.")] = None,
+    missed: Annotated[
+        str | None, typer.Option("--missed", help="An objection the review missed, in customers' words.")
+    ] = None,
+    wrong: Annotated[str | None, typer.Option("--wrong", help="Why the finding (--finding) is wrong.")] = None,
+    good: Annotated[bool, typer.Option("--good", help="The finding (--finding) was a good catch.")] = False,
+    review: Annotated[str | None, typer.Option("--review", help="Review id the finding comes from.")] = None,
+    finding: Annotated[
+        str | None, typer.Option("--finding", help="Finding id, e.g. objection:price or Corvane.Hype:120.")
+    ] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="Objection theme the miss belongs to.")] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Rep who heard the objection.")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="Account it was heard from.")] = None,
+    who: Annotated[str | None, typer.Option("--who", help="Who files the flag.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Flag what a review missed (--missed), a wrong finding (--wrong) or a good catch (--good)."""
+    from reviewer.drafts import load_draft
+    from reviewer.feedback import open_flags
+
+    chosen = [name for name, value in (("--missed", missed), ("--wrong", wrong), ("--good", good)) if value]
+    if len(chosen) != 1:
+        fail("give exactly one of --missed TEXT, --wrong REASON or --good")
+    if missed is not None and not missed.strip():
+        fail("--missed needs the objection's text")
+    if (wrong is not None or good) and not finding:
+        fail(f"{chosen[0]} needs --finding FINDING_ID (and --draft FILE): the finding ids are in the review's JSON")
+    if (wrong is not None or good) and draft is None:
+        fail(f"{chosen[0]} needs --draft FILE: the finding is suppressed or weighted for that draft")
+    if missed is not None and finding:
+        fail("--finding goes with --wrong or --good; a missed objection has no finding")
+    settings = settings_for(data_dir)
+    try:
+        loaded = load_draft(draft, settings) if draft is not None else None
+        book = open_flags(settings)
+        common = {
+            "draft_sha256": loaded.sha256 if loaded else None,
+            "draft_path": loaded.path if loaded else None,
+            "draft_text": loaded.text if loaded else None,
+            "who": who,
+            "source": "cli",
+        }
+        if missed is not None:
+            made = book.add_missed(missed, review_id=review, theme_id=theme, account=account, rep=rep, **common)
+        elif wrong is not None:
+            made = book.add_wrong(review_id=review or "", finding_id=finding or "", reason=wrong, **common)  # type: ignore[arg-type]
+        else:
+            made = book.add_good(review_id=review or "", finding_id=finding or "", **common)  # type: ignore[arg-type]
+    except ReviewerError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    err.print(
+        f"{made.kind} flag stored; the next review of {made.draft_path or 'matching drafts'} uses it", markup=False
+    )
+    sys.stdout.write(made.id + "\n")
+
+
+def evaluate(
+    min_recall: Annotated[
+        float | None, typer.Option("--min-recall", min=0.0, max=1.0, help="Exit 1 when recall is below this.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    data_dir: DataDir = None,
+) -> None:
+    """Replay every missed-objection flag through the current review: recall on past misses."""
+    from reviewer.feedback import open_flags
+    from reviewer.feedback.evaluation import format_figures, run_eval
+    from reviewer.graph import build_context
+
+    if output not in {"text", "json"}:
+        fail(f"--format must be one of text, json, not {output!r}")
+    settings = settings_for(data_dir)
+    try:
+        ctx = build_context(settings)
+        book = ctx.flags or open_flags(settings)
+        figures = run_eval(book, ctx)
+    except ReviewerError as exc:
+        fail(str(exc))
+    if output == "json":
+        sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    elif not figures["cases"] and not figures["wrong_flags"]:
+        out.print("No regression cases yet: flag a miss with reviewer flag --draft FILE --missed TEXT.", markup=False)
+    else:
+        sys.stdout.write(format_figures(figures) + "\n")
+    recall = figures["recall"]
+    if min_recall is not None and recall is not None and recall < min_recall:
+        err.print(f"recall {recall:.0%} is below --min-recall {min_recall:.0%}", markup=False)
+        raise typer.Exit(1)
+
+
+def import_feedback_paths(paths: list[Path], settings: Settings) -> None:
+    """`reviewer ingest feedback/`: import reps' feedback files; report what was skipped."""
+    from reviewer.feedback import import_feedback_folder, open_flags
+
+    try:
+        book = open_flags(settings)
+        for path in paths:
+            report = import_feedback_folder(path, book)
+            for file, reason in report.skipped:
+                err.print(f"skipped {file}: {reason}", markup=False)
+            out.print(f"{path}: {report.imported} flags imported, {report.duplicates} already known", markup=False)
+    except ReviewerError as exc:
+        fail(str(exc))

@@ -28,13 +28,15 @@ def _check_offsets(note: CallNote, chunks: list[Chunk]) -> None:
         assert chunk.chunk_id == f"{note.note_id}:{index}:{digest}"
 
 
-def test_one_chunk_per_turn_with_role_and_speaker() -> None:
+def test_turns_are_chunks_joined_into_exchanges_up_to_the_size() -> None:
     note = _note("Intro line.\n\nRep: Hi there.\nProspect: Too expensive.\nStill too expensive.\nRep: OK.")
-    chunks = chunk_note(note)
-    _check_offsets(note, chunks)
-    assert [(c.text, c.role, c.speaker) for c in chunks] == [
-        ("Intro line.", "unknown", None),
-        ("Hi there.", "seller", "Rep"),
+    whole = chunk_note(note)
+    _check_offsets(note, whole)
+    assert [(c.text, c.role, c.speaker) for c in whole] == [(note.text, "unknown", None)]  # mixed roles
+    per_turn = chunk_note(note, max_chars=36)
+    _check_offsets(note, per_turn)
+    assert [(c.text, c.role, c.speaker) for c in per_turn] == [
+        ("Intro line.\n\nRep: Hi there.", "unknown", None),
         ("Too expensive.\nStill too expensive.", "customer", "Prospect"),
         ("OK.", "seller", "Rep"),
     ]
@@ -46,7 +48,7 @@ def test_long_turn_is_split_at_sentences_within_max_chars() -> None:
     chunks = chunk_note(note, max_chars=200)
     _check_offsets(note, chunks)
     customer = [c for c in chunks if c.role == "customer"]
-    assert len(customer) == 6
+    assert len(customer) == 5
     assert all(len(c.text) <= 200 for c in chunks)
     assert customer[0].text == (sentence * 2).strip()
 
@@ -72,17 +74,16 @@ def test_sentence_longer_than_max_chars_is_cut_at_spaces() -> None:
 
 def test_text_after_a_heading_is_narrative_again() -> None:
     note = _note("Rep: Hi.\nCustomer: Pricey.\n\n## Next steps\nSend the offer.")
-    assert [(c.text, c.role) for c in chunk_note(note)] == [
-        ("Hi.", "seller"),
-        ("Pricey.", "customer"),
+    assert [(c.text, c.role) for c in chunk_note(note, max_chars=30)] == [
+        ("Hi.\nCustomer: Pricey.", "unknown"),
         ("## Next steps\nSend the offer.", "unknown"),
     ]
 
 
 def test_ids_are_deterministic_and_change_with_the_text() -> None:
-    first = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Too pricey."))]
-    again = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Too pricey."))]
-    changed = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Far too pricey."))]
+    first = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Too pricey."), max_chars=12)]
+    again = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Too pricey."), max_chars=12)]
+    changed = [c.chunk_id for c in chunk_note(_note("Rep: Hi.\nCustomer: Far too pricey."), max_chars=12)]
     assert first == again
     assert first[0] == changed[0] and first[1] != changed[1]
     assert first[0] == "n1:0:" + hashlib.sha1(b"Hi.").hexdigest()[:10]

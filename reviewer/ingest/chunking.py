@@ -1,4 +1,9 @@
-"""Cutting a note into chunks: one per speaker turn, else paragraphs and sentences up to a size."""
+"""Cutting a note into chunks along speaker turns, paragraphs and sentences, up to a size.
+
+Consecutive short turns share a chunk (an objection and the reply to it are one exchange), which
+also keeps the store at a few records per call instead of one per turn: writing to Chroma costs
+far more per record than embedding does.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ def chunk_note(note: CallNote, max_chars: int = 600) -> list[Chunk]:
         pieces += [(span, turn.role, turn.speaker) for span in _pack(text, turn.start, turn.end, max_chars)]
         cursor = turn.end
     pieces += [(span, "unknown", None) for span in _narrative_spans(text, cursor, len(text), max_chars)]
+    pieces = _exchanges(pieces, max_chars)
     chunks = []
     for index, ((start, end), role, speaker) in enumerate(pieces):
         piece = text[start:end]
@@ -45,6 +51,25 @@ def chunk_note(note: CallNote, max_chars: int = 600) -> list[Chunk]:
             )
         )
     return chunks
+
+
+def _exchanges(pieces: list[tuple[Span, Role, str | None]], max_chars: int) -> list[tuple[Span, Role, str | None]]:
+    """Neighbouring pieces joined while the joined text stays within max_chars.
+
+    A joined chunk keeps a role and speaker only when all its pieces share them.
+    """
+    joined: list[tuple[Span, Role, str | None]] = []
+    for (start, end), role, speaker in pieces:
+        if joined and end - joined[-1][0][0] <= max_chars:
+            (first, _), last_role, last_speaker = joined[-1]
+            joined[-1] = (
+                (first, end),
+                last_role if last_role == role else "unknown",
+                last_speaker if last_speaker == speaker else None,
+            )
+        else:
+            joined.append(((start, end), role, speaker))
+    return joined
 
 
 def _label_line_start(text: str, cursor: int, turn_start: int) -> int:

@@ -55,11 +55,12 @@ def main() -> None:
     size_mb = csv_path.stat().st_size / 1e6 if csv_path.exists() else 0
     print(f"machine: {os.cpu_count()} cores; embeddings: {embedder.name}")
     print(
-        f"corpus: {args.n} conversations, {len(chunks)} chunks (speaker turns), {sentences} sentences"
+        f"corpus: {args.n} conversations, {len(chunks)} chunks (exchanges of speaker turns), {sentences} sentences"
         + (f", {size_mb:.1f} MB" if size_mb else "")
     )
     print(
-        f"first ingest:   {first_s:7.2f} s  {first.notes / first_s:8.0f} notes/s  {sentences / first_s:8.0f} sentences/s"
+        f"first ingest:   {first_s:7.2f} s  {first.notes / first_s:8.0f} notes/s"
+        f"  {sentences / first_s:8.0f} sentences/s"
         f"  ({first.notes} notes, {first.chunks} chunks)"
     )
     print(f"second ingest:  {second_s:7.2f} s  ({second.files_unchanged} unchanged file, {second.notes} new notes)")

@@ -36,9 +36,30 @@ STATUS_WORDS = {
     "partial": "partly answers it",
     "addressed": "answers it",
 }
-STATUS_ICONS = {"contradicted": "⛔", "unaddressed": "🔴", "partial": "🟠", "addressed": "🟢"}
-SEVERITY_ICONS = {"error": "🔴", "warning": "🟠", "suggestion": "🔵"}
-VERDICT_ICONS = {"ready": "✅", "needs work": "🟠", "blocked": "⛔"}
+# (colour, Material icon) for Streamlit's Markdown badges; icons ship with Streamlit, emoji fonts may not.
+STATUS_STYLE = {
+    "contradicted": ("red", ":material/block:"),
+    "unaddressed": ("orange", ":material/help:"),
+    "partial": ("yellow", ":material/contrast:"),
+    "addressed": ("green", ":material/check_circle:"),
+}
+SEVERITY_STYLE = {
+    "error": ("red", ":material/error:"),
+    "warning": ("orange", ":material/warning:"),
+    "suggestion": ("blue", ":material/lightbulb:"),
+}
+VERDICT_STYLE = {
+    "ready": ("green", ":material/check_circle:"),
+    "needs work": ("orange", ":material/edit_note:"),
+    "blocked": ("red", ":material/block:"),
+}
+
+
+def badge(style: tuple[str, str], words: str) -> str:
+    """A coloured Markdown badge; `words` must be our own text or already escaped."""
+    colour, icon = style
+    return f":{colour}-badge[{icon} {words}]"
+
 
 NO_CORPUS = (
     "No call notes yet: run `reviewer ingest corpus/notes` (or `make ingest`) to import your CRM exports "
@@ -109,7 +130,7 @@ HIGHLIGHT_CSS = """
 .cr-draft mark.contradicted{background:#fda29b;border-bottom:2px solid #912018}
 .cr-draft sup{font-size:10px;color:#475467;margin-left:1px;font-weight:600}
 .cr-legend{font:13px/1.45 ui-sans-serif,system-ui,sans-serif;color:#344054;max-height:720px;overflow:auto}
-.cr-legend ol{padding-left:1.6em;margin:0}.cr-legend li{margin-bottom:.45em}
+.cr-legend ol{padding-left:2.4em;margin:0}.cr-legend li{margin-bottom:.45em}
 .cr-chip{display:inline-block;border-radius:4px;padding:0 5px;font-size:11px;font-weight:600;margin-right:4px}
 .cr-chip.error,.cr-chip.contradicted{background:#fee4e2;color:#b42318}
 .cr-chip.warning,.cr-chip.partial{background:#fef0c7;color:#b54708}

@@ -81,9 +81,7 @@ def _megabytes(size: int) -> str:
 
 def _check_size(size: int, name: str, settings: Settings) -> None:
     if size > settings.max_draft_bytes:
-        raise InputError(
-            name, f"file is {_megabytes(size)}; the limit is {_megabytes(settings.max_draft_bytes)}"
-        )
+        raise InputError(name, f"file is {_megabytes(size)}; the limit is {_megabytes(settings.max_draft_bytes)}")
     if size == 0:
         raise InputError(name, "file is empty")
 

@@ -8,8 +8,10 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 from reviewer.drafts.structure import Block, BlockKind, make_block
 from reviewer.errors import InputError
@@ -27,8 +29,7 @@ PDF_WORKER = Path(__file__).with_name("pdf_worker.py")
 BINARY = "not a text file (binary content)"
 # Formats that can pass for text when decoded as cp1252 (or even as ASCII, like an uncompressed PDF).
 _BINARY_SIGNATURES = tuple(
-    b"%PDF- PK\x03\x04 \xd0\xcf\x11\xe0 \x7fELF \x89PNG GIF87a GIF89a "
-    b"\xff\xd8\xff \x1f\x8b 7z\xbc\xaf Rar!".split()
+    b"%PDF- PK\x03\x04 \xd0\xcf\x11\xe0 \x7fELF \x89PNG GIF87a GIF89a \xff\xd8\xff \x1f\x8b 7z\xbc\xaf Rar!".split()
 )
 
 
@@ -83,7 +84,7 @@ def join_blocks(pieces: list[tuple[BlockKind, int, str]]) -> tuple[str, list[Blo
 
 # Elements whose content is never text the reader sees.
 _DROPPED = frozenset(
-    "script style template noscript iframe object embed svg math head title textarea select canvas "
+    "script style template noscript iframe object embed svg math title textarea select canvas "
     "audio video frameset noembed noframes".split()
 )
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
@@ -95,19 +96,36 @@ _BLOCK_TAGS = frozenset(
 )
 
 
+_MAX_DEPTH = 256
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+# Open elements a new block start closes implicitly (as browsers do for unclosed <p> and <li>).
+_IMPLIED_END = {"p": {"p"}, "li": {"p", "li"}, "dt": {"p", "dt", "dd"}, "dd": {"p", "dt", "dd"}}
+
+
+class _Open(NamedTuple):
+    """An open element and the block context it gives the text inside it."""
+
+    tag: str
+    kind: BlockKind
+    level: int
+    lists: int
+    quotes: int
+
+
 class _TextExtractor(HTMLParser):
     """Collects visible text by block; markup is never kept and nothing is fetched or run."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
+        self.stack: list[_Open] = [_Open("#root", "paragraph", 0, 0, 0)]
+        self.open_tags: Counter[str] = Counter()
         self.dropping: list[str] = []
         self.buffer: list[str] = []
         self.pieces: list[tuple[BlockKind, int, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.dropping:
-            if tag == self.dropping[-1] and tag not in _VOID:
+            if tag == self.dropping[-1] and len(self.dropping) < _MAX_DEPTH:
                 self.dropping.append(tag)
             return
         if tag in _DROPPED:
@@ -119,8 +137,12 @@ class _TextExtractor(HTMLParser):
             return
         if tag in _BLOCK_TAGS:
             self.flush()
-        if tag not in _VOID:
-            self.stack.append(tag)
+            closes = _IMPLIED_END.get(tag, {"p"})
+            while len(self.stack) > 1 and self.stack[-1].tag in closes:
+                self.pop()
+        # Deeper nesting is treated as flat, so hostile nesting cannot make every lookup slow.
+        if tag not in _VOID and len(self.stack) <= _MAX_DEPTH:
+            self.push(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" and not self.dropping:
@@ -133,45 +155,58 @@ class _TextExtractor(HTMLParser):
             if tag == self.dropping[-1]:
                 self.dropping.pop()
             return
-        if tag not in self.stack:
+        if not self.open_tags[tag]:
             return  # a stray end tag
-        if tag in _BLOCK_TAGS or any(t in _BLOCK_TAGS for t in self.stack[self.stack.index(tag) :]):
-            self.flush()
-        while self.stack:
-            if self.stack.pop() == tag:
+        for entry in reversed(self.stack):  # inline end tags (</b>) do not end the block
+            if entry.tag in _BLOCK_TAGS:
+                self.flush()
                 break
+            if entry.tag == tag:
+                break
+        while self.pop() != tag:
+            pass
 
     def handle_data(self, data: str) -> None:
         if self.dropping:
             return
-        if "pre" in self.stack:
+        if self.stack[-1].kind == "code":
             self.buffer.append(data)
         else:
             self.buffer.append(re.sub(r"\s+", " ", data))
 
+    def push(self, tag: str) -> None:
+        parent = self.stack[-1]
+        lists = parent.lists + (tag in ("ul", "ol"))
+        quotes = parent.quotes + (tag == "blockquote")
+        kind, level = parent.kind, parent.level
+        if kind != "code":
+            if tag == "pre":
+                kind, level = "code", 0
+            elif tag in _HEADINGS:
+                kind, level = "heading", _HEADINGS[tag]
+            elif tag == "li":
+                kind, level = "list_item", max(1, lists)
+            elif tag == "blockquote":
+                kind, level = "quote", quotes
+        self.stack.append(_Open(tag, kind, level, lists, quotes))
+        self.open_tags[tag] += 1
+
+    def pop(self) -> str:
+        tag = self.stack.pop().tag
+        self.open_tags[tag] -= 1
+        return tag
+
     def flush(self) -> None:
         raw = "".join(self.buffer)
         self.buffer = []
-        kind, level = self.context()
-        if kind == "code":
+        context = self.stack[-1]
+        if context.kind == "code":
             text = raw.strip("\n").rstrip()
         else:
             lines = (re.sub(r" +", " ", line).strip() for line in raw.split("\n"))
             text = "\n".join(line for line in lines if line)
         if text.strip():
-            self.pieces.append((kind, level, text))
-
-    def context(self) -> tuple[BlockKind, int]:
-        for tag in reversed(self.stack):
-            if tag == "pre":
-                return "code", 0
-            if re.fullmatch(r"h[1-6]", tag):
-                return "heading", int(tag[1])
-            if tag == "li":
-                return "list_item", max(1, sum(t in ("ul", "ol") for t in self.stack))
-            if tag == "blockquote":
-                return "quote", self.stack.count("blockquote")
-        return "paragraph", 0
+            self.pieces.append((context.kind, context.level, text))
 
 
 def html_blocks(source: str) -> tuple[str, list[Block]]:
@@ -202,9 +237,7 @@ def check_docx_archive(data: bytes, path: str) -> None:
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise InputError(path, f"not a valid DOCX (broken zip archive: {exc})") from exc
     if len(entries) > DOCX_MAX_ENTRIES:
-        raise InputError(
-            path, f"not a valid DOCX ({len(entries):,} entries; the limit is {DOCX_MAX_ENTRIES:,})"
-        )
+        raise InputError(path, f"not a valid DOCX ({len(entries):,} entries; the limit is {DOCX_MAX_ENTRIES:,})")
     # zipfile stops reading an entry at its declared size (and then fails its CRC check), so the
     # declared sizes checked here bound what python-docx can decompress.
     total = sum(entry.file_size for entry in entries)
@@ -215,9 +248,7 @@ def check_docx_archive(data: bytes, path: str) -> None:
             f"the limit is {DOCX_MAX_TOTAL_BYTES / 1024 / 1024:.1f} MB)",
         )
     for entry in entries:
-        if entry.file_size > DOCX_RATIO_MIN_BYTES and entry.file_size > DOCX_MAX_RATIO * max(
-            entry.compress_size, 1
-        ):
+        if entry.file_size > DOCX_RATIO_MIN_BYTES and entry.file_size > DOCX_MAX_RATIO * max(entry.compress_size, 1):
             raise InputError(
                 path,
                 f"not a valid DOCX (entry {entry.filename!r} is compressed more than {DOCX_MAX_RATIO}:1)",

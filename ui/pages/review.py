@@ -157,7 +157,8 @@ def show_review(ctx: ReviewContext, review: Review, draft: Draft) -> None:
 
 def verdict_header(ctx: ReviewContext, review: Review, draft: Draft) -> None:
     found = counts(review)
-    st.subheader(f"{ui.VERDICT_ICONS.get(review.verdict, '')} {review.verdict.capitalize()} — {ui.md(draft.path)}")
+    verdict = ui.badge(ui.VERDICT_STYLE[review.verdict], review.verdict.capitalize())
+    st.subheader(f"{verdict} {ui.md(Path(draft.path).name)}")
     cols = st.columns(6)
     cols[0].metric("Score", f"{review.score}/100")
     cols[1].metric("Errors", found["error"])
@@ -195,8 +196,8 @@ def coverage_map(ctx: ReviewContext, review: Review) -> None:
         [
             {
                 "Objection": f.label,
-                "Your draft": f"{ui.STATUS_ICONS[f.status]} {ui.STATUS_WORDS[f.status]}",
-                "Severity": f"{ui.SEVERITY_ICONS[f.severity]} {f.severity}" if f.status != "addressed" else "—",
+                "Your draft": ui.STATUS_WORDS[f.status],
+                "Severity": f.severity if f.status != "addressed" else "—",
                 "Calls": f.frequency,
                 "Lost": f.loss_rate,
             }
@@ -204,7 +205,7 @@ def coverage_map(ctx: ReviewContext, review: Review) -> None:
         ]
     )
     st.dataframe(
-        table,
+        table.style.map(_cell_colour, subset=["Your draft", "Severity"]),
         hide_index=True,
         width="stretch",
         column_config={
@@ -217,9 +218,28 @@ def coverage_map(ctx: ReviewContext, review: Review) -> None:
     )
     for f in ranked:
         loss = "loss rate unknown" if f.loss_rate is None else f"{f.loss_rate:.0%} lost"
-        title = f"{ui.STATUS_ICONS[f.status]} **{ui.md(f.label)}** — your draft {ui.STATUS_WORDS[f.status]} · "
-        with st.expander(title + f"{f.frequency} calls · {loss}"):
+        colour, icon = ui.STATUS_STYLE[f.status]
+        title = (
+            f"**{ui.md(f.label)}** — :{colour}[your draft {ui.STATUS_WORDS[f.status]}] · {f.frequency} calls · {loss}"
+        )
+        with st.expander(title, icon=icon):
             objection_detail(review, f)
+
+
+_CELL_COLOURS = {
+    "contradicts it": "#fda29b",
+    "ignores it": "#fedf89",
+    "partly answers it": "#fef7c3",
+    "answers it": "#d1fadf",
+    "error": "#fee4e2",
+    "warning": "#fef0c7",
+    "suggestion": "#eff8ff",
+}
+
+
+def _cell_colour(value: object) -> str:
+    colour = _CELL_COLOURS.get(str(value))
+    return f"background-color: {colour}" if colour else ""
 
 
 def objection_detail(review: Review, f: ObjectionFinding) -> None:
@@ -295,7 +315,7 @@ def suggested_fixes(review: Review, draft: Draft, fixes: list[BrandFinding]) -> 
     for f in fixes:
         left, right = st.columns([4, 2], vertical_alignment="center")
         left.markdown(
-            f"{ui.SEVERITY_ICONS[f.severity]} line {f.line} · {ui.md(f.message)}  \n"
+            f"{ui.badge(ui.SEVERITY_STYLE[f.severity], f.severity)} line {f.line} · {ui.md(f.message)}  \n"
             f"~~{ui.md(f.span.text)}~~ → **{ui.md(f.suggestion or '')}**"
         )
         decisions[f.finding_id] = right.segmented_control(
@@ -417,8 +437,9 @@ def flag_missed(review: Review, draft: Draft, text: str, account: str | None, re
             account=account,
             rep=rep,
             source="screen",
+            draft_text=draft.text,
         )
-    except ReviewerError as exc:
+    except (ReviewerError, ValueError) as exc:
         st.error(f"The flag could not be saved: {ui.md(str(exc))}")
         return
     _stored(
@@ -434,9 +455,10 @@ def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None
             finding_id=finding_id,
             reason=reason,
             draft_sha256=review.draft.sha256,
+            draft_path=review.draft.path,
             source="screen",
         )
-    except ReviewerError as exc:
+    except (ReviewerError, ValueError) as exc:
         st.error(f"The flag could not be saved: {ui.md(str(exc))}")
         return
     _stored(
@@ -448,9 +470,13 @@ def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None
 def flag_good(review: Review, finding_id: str, label: str) -> None:
     try:
         _book().add_good(
-            review_id=review.review_id, finding_id=finding_id, draft_sha256=review.draft.sha256, source="screen"
+            review_id=review.review_id,
+            finding_id=finding_id,
+            draft_sha256=review.draft.sha256,
+            draft_path=review.draft.path,
+            source="screen",
         )
-    except ReviewerError as exc:
+    except (ReviewerError, ValueError) as exc:
         st.error(f"The flag could not be saved: {ui.md(str(exc))}")
         return
     _stored(f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.")

@@ -205,7 +205,9 @@ class BatchRunner:
         self._tell("reviewed", rel, entry)
         return "reviewed", rel
 
-    def _failed(self, rel: str, sha256: str, versions: dict[str, str], reason: str, *, retry: bool = False):
+    def _failed(
+        self, rel: str, sha256: str, versions: dict[str, str], reason: str, *, retry: bool = False
+    ) -> tuple[Outcome, str]:
         entry = Entry(
             path=rel, sha256=sha256, versions=versions, status="failed", reason=reason, retry=retry, finished_at=_now()
         )
@@ -229,6 +231,8 @@ class BatchRunner:
             status="reviewed",
             reports=reports,
             result=summarise(review),
+            reason="",
+            retry=False,
             finished_at=_now(),
         )
         self.manifest.put(entry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -50,7 +50,7 @@ def flag(
     try:
         loaded = load_draft(draft, settings) if draft is not None else None
         book = open_flags(settings)
-        common = {
+        common: dict[str, Any] = {
             "draft_sha256": loaded.sha256 if loaded else None,
             "draft_path": loaded.path if loaded else None,
             "draft_text": loaded.text if loaded else None,
@@ -60,9 +60,9 @@ def flag(
         if missed is not None:
             made = book.add_missed(missed, review_id=review, theme_id=theme, account=account, rep=rep, **common)
         elif wrong is not None:
-            made = book.add_wrong(review_id=review or "", finding_id=finding or "", reason=wrong, **common)  # type: ignore[arg-type]
+            made = book.add_wrong(review_id=review or "", finding_id=finding or "", reason=wrong, **common)
         else:
-            made = book.add_good(review_id=review or "", finding_id=finding or "", **common)  # type: ignore[arg-type]
+            made = book.add_good(review_id=review or "", finding_id=finding or "", **common)
     except ReviewerError as exc:
         fail(str(exc))
     except ValueError as exc:

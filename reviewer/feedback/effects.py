@@ -332,6 +332,7 @@ def insights(book: FlagBook, ctx: ReviewContext | None = None) -> dict[str, Any]
         year, week, _ = _date(flag.created_at).isocalendar()
         per_week[f"{year}-W{week:02d}"][flag.kind] += 1
     missed = [f for f in flags if f.kind == "missed"]
+    top: list[dict[str, Any]]
     if ctx is not None:
         top = [
             {"theme_id": g.theme.theme_id, "label": g.theme.label, "flags": len(g.flags), "founded": g.founded}

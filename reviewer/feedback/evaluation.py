@@ -48,7 +48,7 @@ def run_eval(book: FlagBook, ctx: ReviewContext) -> dict[str, Any]:
     per_theme: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"label": "", "cases": 0, "caught": 0, "caught_unaided": 0, "wrong_flags": 0, "wrong_reproduced": 0}
     )
-    results = []
+    results: list[dict[str, Any]] = []
     for flag in cases:
         theme = expected[flag.id]
         caught = _caught(review(flag.draft_sha256 or "", True), flag, theme.theme_id)
@@ -70,7 +70,7 @@ def run_eval(book: FlagBook, ctx: ReviewContext) -> dict[str, Any]:
     reproduced = 0
     for flag in wrong_cases:
         current = review(flag.draft_sha256 or "", False)
-        ids = {f.finding_id for f in [*current.objections, *current.brand, *current.tone]}
+        ids = {f.finding_id for f in current.objections} | {f.finding_id for f in [*current.brand, *current.tone]}
         again = flag.finding_id in ids
         reproduced += again
         row = per_theme[rule_or_theme(flag.finding_id or "").removeprefix("objection:")]

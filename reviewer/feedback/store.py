@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import sqlite3
@@ -265,11 +266,13 @@ class FlagBook:
         for key in ("text", "reason"):
             if fields.get(key):
                 fields[key] = redact_text(fields[key].strip(), names) if self.settings.redact else fields[key].strip()
-        flag = Flag(
-            id=uuid.uuid4().hex[:12],
-            kind=kind,  # type: ignore[arg-type]
-            created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
-            **{k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()},
+        flag = Flag.model_validate(
+            {
+                "id": uuid.uuid4().hex[:12],
+                "kind": kind,
+                "created_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+                **{k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()},
+            }
         )
         if kind == "missed" and not flag.text:
             raise ValueError("a missed-objection flag needs the text of the objection")
@@ -362,15 +365,17 @@ class FlagBook:
 
     # --- effects on a review -------------------------------------------------------------------
 
-    def apply_to_themes(self, draft: Draft, themes: list[RelevantTheme], ctx: ReviewContext) -> list[RelevantTheme]:
+    def apply_to_themes(
+        self, draft: Draft, themes: builtins.list[RelevantTheme], ctx: ReviewContext
+    ) -> builtins.list[RelevantTheme]:
         """Missed objections and good catches reshape the relevant themes of this draft."""
         from reviewer.feedback.effects import apply_to_themes
 
         return apply_to_themes(self, draft, themes, ctx)
 
     def suppress_wrong(
-        self, draft: Draft, objections: list[ObjectionFinding], brand: list[BrandFinding]
-    ) -> tuple[list[ObjectionFinding], list[BrandFinding]]:
+        self, draft: Draft, objections: builtins.list[ObjectionFinding], brand: builtins.list[BrandFinding]
+    ) -> tuple[builtins.list[ObjectionFinding], builtins.list[BrandFinding]]:
         """Findings reps marked wrong on this very draft are left out."""
         from reviewer.feedback.effects import suppress_wrong
 

@@ -19,7 +19,7 @@ from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store
 
 # Bump when extraction or grouping changes, so stored themes are rebuilt.
-MINING_VERSION = "5"
+MINING_VERSION = "7"
 
 
 def themes_path(settings: Settings, store: NoteStore) -> Path:

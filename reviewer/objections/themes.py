@@ -19,6 +19,8 @@ from reviewer.text import _STOPWORDS, words
 ASSIGN_SCORE = 0.85  # a statement joins a named theme at or above this combined score
 KEYWORD_WEIGHT = 0.35  # per taxonomy keyword found (two at most)
 SELF_TRAINING = True
+MIN_CUE = 0.75  # below this objection-cue score a statement needs ASSIGN_SCORE_NO_CUE
+ASSIGN_SCORE_NO_CUE = 1.0
 CUE_WEIGHT = 0.0  # per point of objection-cue score (four at most); 0 measured best
 CLUSTER_DISTANCE = 0.40  # average-linkage cosine distance that still makes one discovered theme
 MERGE_SIMILARITY = 0.80  # a discovered cluster this close to a named theme joins it
@@ -37,7 +39,8 @@ _STOP = _STOPWORDS["en"] | _STOPWORDS["de"] | _EXTRA_STOP
 _GENERIC = set(
     "worried worry worries concern concerns concerned afraid problem problems issue issues happens happen "
     "sure think need needs want wants know question questions doubt doubts risk honestly really thing things "
-    "team people guys way going get got see look said says asked bit sorge sorgen bedenken problem frage "
+    "team people guys way going get got see look said says asked bit answer answers convinced sense makes "
+    "sorge sorgen bedenken problem frage "
     "ehrlich gesagt glaube denke brauchen wollen sehen".split()
 )
 
@@ -61,7 +64,10 @@ def build_themes(
             anchors.append(embedder.embed([*theme.examples, theme.label]))
         combined = _named_scores(statements, vectors, taxonomy, anchors)
         best = combined.argmax(axis=1)
-        ok = combined[np.arange(len(statements)), best] >= ASSIGN_SCORE
+        # Without any objection cue a sentence may be mere context ("we have 20 budget owners"):
+        # it must then match a theme much more closely to count.
+        needed = np.array([ASSIGN_SCORE if st.score >= MIN_CUE else ASSIGN_SCORE_NO_CUE for st in statements])
+        ok = combined[np.arange(len(statements)), best] >= needed
         assignment[ok] = best[ok]
         if SELF_TRAINING and ok.any():
             # Second pass: the customers' own words of each theme join its examples, which reaches
@@ -69,11 +75,12 @@ def build_themes(
             anchors2 = [np.vstack([a, vectors[assignment == k]]) for k, a in enumerate(anchors)]
             combined = _named_scores(statements, vectors, taxonomy, anchors2, exclude_self=assignment)
             best = combined.argmax(axis=1)
-            ok = combined[np.arange(len(statements)), best] >= ASSIGN_SCORE
+            ok = combined[np.arange(len(statements)), best] >= needed
             assignment[:] = -1
             assignment[ok] = best[ok]
     cues = np.array([st.score for st in statements])
-    rest = np.flatnonzero((assignment < 0) & (cues >= THRESHOLD))
+    topical = np.array([bool(_topic_text(st.text)) for st in statements])
+    rest = np.flatnonzero((assignment < 0) & (cues >= THRESHOLD) & topical)
     # Clustering on the topic words alone: "worried", "not sure" and the like say that it is an
     # objection, not what it is about, and would otherwise pull unrelated statements together.
     topic_vectors = embedder.embed([_topic_text(statements[i].text) for i in rest]) if len(rest) else vectors[rest]
@@ -117,7 +124,7 @@ def build_themes(
 
 
 def _topic_text(text: str) -> str:
-    return " ".join(w for w in words(text) if w not in _STOP and w not in _GENERIC) or text
+    return " ".join(w for w in words(text) if w not in _STOP and w not in _GENERIC)
 
 
 def _named_scores(
@@ -183,7 +190,10 @@ def _describe(
     embedder: Embedder,
 ) -> Theme:
     centroid = _unit(vectors[members].mean(axis=0))
-    order = members[np.argsort(-(vectors[members] @ centroid))]
+    # Representative quotes: clear objections first (cue score), then closeness to the theme's centre.
+    closeness = vectors[members] @ centroid
+    is_objection = np.array([statements[i].score >= THRESHOLD for i in members])
+    order = members[np.lexsort((-closeness, ~is_objection))]
     note_ids = sorted({statements[i].note_id for i in members})
     theme_notes = [notes[n] for n in note_ids if n in notes]
     known = [n for n in theme_notes if n.outcome]

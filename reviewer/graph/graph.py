@@ -19,15 +19,18 @@ STEPS = ["load", "segment", "retrieve", "brand", "tone", "coverage", "suggest", 
 
 
 def build_graph(checkpointer: Any = None) -> Any:
-    """load → segment → {retrieve → coverage, brand, tone} → suggest → validate → score → report."""
+    """load → segment → {retrieve → {coverage, tone}, brand} → suggest → validate → score → report."""
     graph = StateGraph(ReviewState, context_schema=ReviewContext, input_schema=ReviewInput)
     for name in STEPS:
         graph.add_node(name, getattr(nodes, name))
     graph.add_edge(START, "load")
     graph.add_edge("load", "segment")
-    for parallel in ("retrieve", "brand", "tone"):
-        graph.add_edge("segment", parallel)
+    # Brand rules run beside retrieval; both model-backed judges start together after it, so the
+    # LLM path costs one round trip of latency, not two.
+    graph.add_edge("segment", "retrieve")
+    graph.add_edge("segment", "brand")
     graph.add_edge("retrieve", "coverage")
+    graph.add_edge("retrieve", "tone")
     graph.add_edge(["coverage", "brand", "tone"], "suggest")
     graph.add_edge("suggest", "validate")
     graph.add_edge("validate", "score")

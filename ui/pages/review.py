@@ -296,7 +296,10 @@ def draft_with_findings(review: Review, draft: Draft, style: list[BrandFinding])
     with text_col:
         st.html(ui.HIGHLIGHT_CSS + ui.highlight(draft.text, numbered))
     with legend_col:
-        st.html(ui.HIGHLIGHT_CSS + ui.legend(numbered, KIND_LABELS))
+        if numbered:
+            st.html(ui.HIGHLIGHT_CSS + ui.legend(numbered, KIND_LABELS))
+        else:
+            st.success("No brand, tone or claim finding on this text.", icon=":material/check_circle:")
 
 
 def suggested_fixes(review: Review, draft: Draft, fixes: list[BrandFinding]) -> None:

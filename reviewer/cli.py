@@ -100,10 +100,8 @@ def ingest(
 
 
 def _refresh_themes(settings: Settings) -> None:
-    try:
-        from reviewer.objections import refresh_themes
-    except ImportError:  # objection mining not present in this build
-        return
+    from reviewer.objections import refresh_themes
+
     themes = refresh_themes(settings)
     out.print(f"{len(themes)} objection themes", markup=False)
 

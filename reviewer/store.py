@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -69,6 +70,8 @@ class NoteStore:
 
     def bump_version(self, digest: str) -> None:
         self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
+        if not self.settings.chroma_url:
+            write_manifest(self.settings, digest, self.embedding_model)
 
     # ---- writing --------------------------------------------------------------------------
     def file_digest(self, source_path: str) -> str | None:
@@ -156,10 +159,7 @@ class NoteStore:
         if not note_ids:
             return {}
         got = self.notes.get(ids=list(dict.fromkeys(note_ids)), include=["documents", "metadatas"])
-        return {
-            i: _note_from(i, t, m)
-            for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
-        }
+        return {i: _note_from(i, t, m) for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [])}
 
     def query_chunks(
         self, vectors: np.ndarray, n_results: int = 10, where: dict[str, Any] | None = None
@@ -290,6 +290,31 @@ def writer_lock(settings: Settings) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _manifest_path(settings: Settings) -> Path:
+    return settings.data_dir / "corpus.json"
+
+
+def write_manifest(settings: Settings, corpus_version: str, embedding_model: str) -> None:
+    """Record the embedded store's version beside it, so readers need not open Chroma to learn it."""
+    from reviewer.atomic import write_atomic
+
+    write_atomic(
+        _manifest_path(settings), json.dumps({"corpus_version": corpus_version, "embedding_model": embedding_model})
+    )
+
+
+def read_manifest(settings: Settings) -> dict[str, str] | None:
+    """The embedded store's version and embedding model, or None (server mode, or never ingested)."""
+    path = _manifest_path(settings)
+    if settings.chroma_url or not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"corpus_version", "embedding_model"} <= set(data) else None
 
 
 def open_store(settings: Settings) -> NoteStore:

@@ -197,11 +197,11 @@ class BatchRunner:
         try:
             draft = load_draft_bytes(data, rel, self.ctx.settings)
             review = review_draft(self.ctx, draft=draft)
+            entry = self._write_reports(rel, sha256, versions, review)
         except InputError as exc:
             return self._failed(rel, sha256, versions, exc.reason)
-        except Exception as exc:  # noqa: BLE001 - one broken draft must not stop the batch
+        except Exception as exc:  # noqa: BLE001 - one broken draft (or a full disk) must not stop the batch
             return self._failed(rel, sha256, versions, f"{type(exc).__name__}: {exc}", retry=True)
-        entry = self._write_reports(rel, sha256, versions, review)
         self._tell("reviewed", rel, entry)
         return "reviewed", rel
 

@@ -156,6 +156,14 @@ class _MarkdownSegmenter:
             self.after_blank = True
             return index + 1
         blank_before, self.after_blank = self.after_blank, False
+        if line[0].isalpha():  # cannot open any other construct: the common case, kept fast
+            start, end = self.lines[index][0], self.lines[index][0] + len(line.rstrip())
+            if self.open is not None:
+                self.open = (self.open[0], self.open[1], self.open[2], end)
+            else:
+                self.list_stack = []
+                self.start_paragraph("paragraph", 0, start, end)
+            return index + 1
         indent = _indent(line)
         in_list = bool(self.list_stack)
 

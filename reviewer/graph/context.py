@@ -23,37 +23,59 @@ class ReviewContext:
     theme_vectors: dict[str, np.ndarray]  # statement vectors per theme, for relevance
     ruleset: Any  # reviewer.rules.RuleSet, or None when no rules are configured
     guidelines: str  # the narrative guideline (guidelines.md), may be empty
-    store: Any  # reviewer.store.NoteStore, or None without a corpus
+    quoted_texts: dict[str, str] = field(default_factory=dict)  # texts of the notes the themes quote
     llm: Any = None  # reviewer.llm.StructuredLLM, None when offline
     flags: Any = None  # reviewer.feedback.FlagBook, None without feedback
-    versions: dict[str, str] = field(default_factory=dict)  # corpus, rules, model: batch skip keys
+    versions: dict[str, str] = field(default_factory=dict)  # corpus, rules, model, flags: batch skip keys
+    opened_store: Any = None  # reviewer.store.NoteStore once opened; see `store`
 
     @property
     def model_name(self) -> str:
         return "offline" if self.llm is None else self.settings.model
 
+    @property
+    def store(self) -> Any:
+        """The call-note store, opened on first use (a review whose themes are on disk never needs it)."""
+        if self.opened_store is None:
+            from reviewer.store import open_store
+
+            self.opened_store = open_store(self.settings)
+        return self.opened_store
+
     def note_texts(self, note_ids: Sequence[str]) -> dict[str, str]:
         """Texts of the cited notes (flags included), for grounding checks."""
-        texts: dict[str, str] = {}
-        if self.store is not None:
-            texts.update({i: n.text for i, n in self.store.get_notes(list(note_ids)).items()})
+        texts = {i: self.quoted_texts[i] for i in note_ids if i in self.quoted_texts}
         if self.flags is not None:
             texts.update(self.flags.texts([i for i in note_ids if i not in texts]))
+        missing = [i for i in note_ids if i not in texts]
+        if missing:
+            texts.update({i: n.text for i, n in self.store.get_notes(missing).items()})
         return texts
 
 
 def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
-    """Open the store, load themes and rules; the model client too unless offline."""
+    """Load themes, rules and flags; the model client too unless offline.
+
+    The embedded store is opened only when its manifest or the themes of its version are missing.
+    """
     import hashlib
 
     from reviewer.feedback import open_flags
-    from reviewer.objections import load_themes
+    from reviewer.objections import ThemeSnapshot, load_snapshot
     from reviewer.rules import load_rules
-    from reviewer.store import open_store
+    from reviewer.store import open_store, read_manifest
 
     embedder = get_embedder(settings)
-    store = open_store(settings)
-    themes = load_themes(settings, store) if store.notes.count() else []
+    manifest = read_manifest(settings)
+    store = None
+    if manifest is None:
+        store = open_store(settings)
+        snapshot = load_snapshot(settings, store) if store.notes.count() else ThemeSnapshot(themes=[], note_texts={})
+        corpus_version = store.corpus_version
+    else:
+        snapshot = load_snapshot(settings)
+        corpus_version = manifest["corpus_version"]
+    themes = snapshot.themes
     theme_vectors = {t.theme_id: embedder.embed([q.quote for q in t.quotes] + [t.label]) for t in themes}
     guidelines_dir = settings.guidelines
     vale_ini = guidelines_dir / ".vale.ini"
@@ -71,6 +93,7 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
     rules_digest = hashlib.sha256()
     for path in sorted(p for p in guidelines_dir.rglob("*") if p.is_file()) if guidelines_dir.is_dir() else []:
         rules_digest.update(path.as_posix().encode() + path.read_bytes())
+    flags = open_flags(settings)
     return ReviewContext(
         settings=settings,
         embedder=embedder,
@@ -78,12 +101,14 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
         theme_vectors=theme_vectors,
         ruleset=ruleset,
         guidelines=guidelines,
-        store=store,
+        quoted_texts=snapshot.note_texts,
         llm=llm,
-        flags=open_flags(settings),
+        flags=flags,
         versions={
-            "corpus": store.corpus_version,
+            "corpus": corpus_version,
             "rules": rules_digest.hexdigest()[:16],
             "model": "offline" if llm is None else settings.model,
+            "flags": flags.version(),
         },
+        opened_store=store,
     )

@@ -4,49 +4,72 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 from reviewer.atomic import write_atomic
-from reviewer.embeddings import Embedder, get_embedder
+from reviewer.embeddings import Embedder, backend_name, get_embedder
 from reviewer.models import CallNote, Theme
 from reviewer.objections.extract import Statement, extract_statements
 from reviewer.objections.taxonomy import load_taxonomy
 from reviewer.objections.themes import build_themes
 from reviewer.settings import Settings
-from reviewer.store import NoteStore, open_store
+from reviewer.store import NoteStore, open_store, read_manifest
 
 # Bump when extraction or grouping changes, so stored themes are rebuilt.
-MINING_VERSION = "7"
+MINING_VERSION = "8"
 
 
-def themes_path(settings: Settings, store: NoteStore) -> Path:
+class ThemeSnapshot(BaseModel):
+    """The themes of one corpus version, with the texts of the notes they quote (for grounding)."""
+
+    themes: list[Theme]
+    note_texts: dict[str, str]
+
+
+def themes_path(settings: Settings, corpus_version: str, embedding_model: str) -> Path:
     taxonomy = load_taxonomy(settings.taxonomy)
-    key = "|".join(
-        [MINING_VERSION, store.corpus_version, store.embedding_model, taxonomy.digest if taxonomy else "none"]
-    )
+    key = "|".join([MINING_VERSION, corpus_version, embedding_model, taxonomy.digest if taxonomy else "none"])
     return settings.data_dir / "themes" / f"themes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def load_themes(settings: Settings, store: NoteStore | None = None) -> list[Theme]:
-    """The themes of the current corpus: read from disk, built only when the corpus changed."""
+def load_snapshot(settings: Settings, store: NoteStore | None = None) -> ThemeSnapshot:
+    """The themes of the current corpus: read from disk, built only when the corpus changed.
+
+    With the embedded store the corpus version is read from its manifest, so a review whose
+    themes are on disk never has to open Chroma.
+    """
+    manifest = read_manifest(settings) if store is None else None
+    if manifest and manifest["embedding_model"] == backend_name(settings):
+        path = themes_path(settings, manifest["corpus_version"], manifest["embedding_model"])
+        if path.exists():
+            return ThemeSnapshot.model_validate_json(path.read_text("utf-8"))
     store = store or open_store(settings)
-    path = themes_path(settings, store)
+    path = themes_path(settings, store.corpus_version, store.embedding_model)
     if path.exists():
-        return [Theme.model_validate(t) for t in json.loads(path.read_text("utf-8"))]
-    return refresh_themes(settings, store)
+        return ThemeSnapshot.model_validate_json(path.read_text("utf-8"))
+    return refresh_snapshot(settings, store)
 
 
-def refresh_themes(settings: Settings, store: NoteStore | None = None) -> list[Theme]:
+def load_themes(settings: Settings, store: NoteStore | None = None) -> list[Theme]:
+    return load_snapshot(settings, store).themes
+
+
+def refresh_snapshot(settings: Settings, store: NoteStore | None = None) -> ThemeSnapshot:
     """Mine the stored notes and save their themes for this corpus version."""
     store = store or open_store(settings)
     notes = {n.note_id: n for n in store.iter_notes()}
     themes = mine_themes(list(notes.values()), settings, get_embedder(settings))
-    path = themes_path(settings, store)
-    write_atomic(path, json.dumps([t.model_dump() for t in themes], ensure_ascii=False))
-    return themes
+    cited = {q.note_id for t in themes for q in [*t.quotes, *t.answers]}
+    snapshot = ThemeSnapshot(themes=themes, note_texts={i: notes[i].text for i in sorted(cited) if i in notes})
+    write_atomic(themes_path(settings, store.corpus_version, store.embedding_model), snapshot.model_dump_json())
+    return snapshot
+
+
+def refresh_themes(settings: Settings, store: NoteStore | None = None) -> list[Theme]:
+    return refresh_snapshot(settings, store).themes
 
 
 def mine_themes(notes: list[CallNote], settings: Settings, embedder: Embedder) -> list[Theme]:

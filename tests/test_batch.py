@@ -338,3 +338,51 @@ def test_killed_midway_with_sigkill_then_rerun_finishes_every_report_once(tmp_pa
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["totals"]["reviewed"] == 12
+
+
+def test_feedback_files_are_imported_once_before_reviewing(tmp_path: Path, demo_settings: Settings) -> None:
+    pytest.importorskip("reviewer.feedback")
+    data = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data)  # flags are written: a store of its own
+    drafts, out = tmp_path / "drafts", tmp_path / "reviews"
+    (drafts / "feedback").mkdir(parents=True)
+    shutil.copy(CORPUS_DIR / "drafts" / GOOD[0], drafts / GOOD[0])
+    (drafts / "feedback" / "flags.csv").write_text(
+        "kind,text,draft\nmissed,Customers keep asking whether it runs on-prem,landing_page.md\n", "utf-8"
+    )
+
+    first = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data)
+    second = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data)
+
+    assert "feedback: 1 flags imported, 0 already known" in first.output
+    assert "1 drafts: 1 reviewed" in first.output
+    assert "feedback: 0 flags imported, 1 already known" in second.output
+    assert "1 drafts: 0 reviewed, 1 skipped (unchanged)" in second.output
+
+
+def test_an_unexpected_error_fails_one_draft_and_is_retried_next_run(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reviewer.graph
+
+    drafts, out = tmp_path / "drafts", tmp_path / "reviews"
+    drafts.mkdir()
+    for name in GOOD[:3]:
+        shutil.copy(CORPUS_DIR / "drafts" / name, drafts / name)
+    real = reviewer.graph.review_draft
+
+    def flaky(ctx: object, *, draft: object, **kwargs: object) -> Review:
+        if draft.path == GOOD[1]:  # type: ignore[attr-defined]
+            raise TimeoutError("the model did not answer")
+        return real(ctx, draft=draft, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reviewer.graph, "review_draft", flaky)
+    first = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data_dir)
+    assert first.exit_code == 0
+    assert f"failed {GOOD[1]}: TimeoutError: the model did not answer" in first.output
+    assert "3 drafts: 2 reviewed, 0 skipped (unchanged), 1 failed" in first.output
+
+    monkeypatch.setattr(reviewer.graph, "review_draft", real)
+    second = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data_dir)
+    assert "3 drafts: 1 reviewed, 2 skipped (unchanged), 0 failed" in second.output
+    assert (out / f"{GOOD[1]}.review.json").is_file()

@@ -1,0 +1,198 @@
+"""Ingest into the store: idempotency, changes, pruning, bad files, redaction, the writer lock, server mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reviewer.cli import app
+from reviewer.errors import StoreError
+from reviewer.ingest.pipeline import ingest_paths
+from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.store import open_store, writer_lock
+
+runner = CliRunner()
+NOTE = """---
+id: N-1
+outcome: lost
+rep: Jana Weber
+contact: Oskar Lindqvist
+---
+Rep: Hi Oskar, thanks for joining.
+Prospect: Sure. Honestly, the price is too expensive compared with Payzio. Mail me at oskar.lindqvist@example.com
+or call +49 30 1234567 if you can do better, Oskar is always reachable.
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_second_ingest_of_unchanged_files_changes_nothing(settings, tmp_path) -> None:
+    notes = tmp_path / "notes"
+    _write(notes, "a.md", NOTE)
+    first = ingest_paths([notes], settings)
+    assert (first.files_ingested, first.notes) == (1, 1)
+    version = open_store(settings).corpus_version
+    second = ingest_paths([notes], settings)
+    assert (second.files_ingested, second.files_unchanged, second.notes) == (0, 1, 0)
+    assert open_store(settings).corpus_version == version
+
+
+def test_changed_file_replaces_its_chunks_and_prune_removes_gone_files(settings, tmp_path) -> None:
+    notes = tmp_path / "notes"
+    path = _write(notes, "a.md", NOTE)
+    _write(notes, "b.md", NOTE.replace("N-1", "N-2"))
+    ingest_paths([notes], settings)
+    store = open_store(settings)
+    before = store.chunks.count()
+    path.write_text(NOTE.replace("too expensive compared with Payzio", "fine"), encoding="utf-8")
+    report = ingest_paths([notes], settings)
+    assert report.files_ingested == 1 and report.files_unchanged == 1
+    texts = store.get_notes(["N-1"])["N-1"].text
+    assert "Payzio" not in texts and store.chunks.count() == before
+    (notes / "b.md").unlink()
+    assert ingest_paths([notes], settings).pruned_files == 0  # without --prune nothing is removed
+    pruned = ingest_paths([notes], settings, prune=True)
+    assert pruned.pruned_files == 1
+    assert set(store.get_notes(["N-1", "N-2"])) == {"N-1"}
+
+
+def test_no_email_or_phone_survives_in_the_store(settings, tmp_path) -> None:
+    ingest_paths([_write(tmp_path / "notes", "a.md", NOTE)], settings)
+    store = open_store(settings)
+    stored = json.dumps(store.notes.get(include=["documents", "metadatas"])) + json.dumps(
+        store.chunks.get(include=["documents", "metadatas"])
+    )
+    assert "@example.com" not in stored and "1234567" not in stored
+    assert "Oskar" not in stored and "Lindqvist" not in stored
+    assert "[EMAIL]" in stored and "[PHONE]" in stored and "[NAME]" in stored
+
+
+def test_bad_files_are_skipped_with_a_reason_and_the_rest_goes_on(tmp_path) -> None:
+    notes = tmp_path / "notes"
+    _write(notes, "good.md", NOTE)
+    _write(notes, "empty.md", "")
+    _write(notes, "broken.csv", 'id,notes\n1,"unterminated\n')
+    _write(notes, "nocolumn.csv", "id,colour\n1,blue\n")
+    (notes / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    result = runner.invoke(app, ["ingest", str(notes), "--data-dir", str(tmp_path / "data")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "1 files ingested" in result.stdout and "4 skipped" in result.stdout
+    for name, reason in [
+        ("empty.md", "empty"),
+        ("broken.csv", "CSV"),
+        ("nocolumn.csv", "no text column"),
+        ("binary.txt", "binary"),
+    ]:
+        assert re.search(rf"{name}: .*{reason}", result.stderr), result.stderr
+
+
+def test_nothing_ingestable_exits_2(tmp_path) -> None:
+    _write(tmp_path / "notes", "empty.md", "")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "notes"), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--data-dir", str(tmp_path / "data")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
+
+
+def test_store_refuses_another_embedding_model(settings, tmp_path) -> None:
+    ingest_paths([_write(tmp_path / "notes", "a.md", NOTE)], settings)
+    other = settings.model_copy(update={"embeddings": "static"})
+    with pytest.raises(StoreError, match="built with the embedding model 'hash-512'"):
+        open_store(other)
+
+
+def test_second_writer_waits_then_gives_up_clearly(settings, tmp_path) -> None:
+    impatient = settings.model_copy(update={"lock_timeout": 0.3})
+    with writer_lock(settings):
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="another process is writing"):
+            ingest_paths([_write(tmp_path / "notes", "a.md", NOTE)], impatient)
+        assert time.monotonic() - started >= 0.3
+    assert ingest_paths([tmp_path / "notes"], impatient).files_ingested == 1  # the lock is free again
+
+
+def test_second_writer_process_exits_2_with_a_message(settings, tmp_path) -> None:
+    notes = tmp_path / "notes"
+    _write(notes, "a.md", NOTE)
+    env = {
+        **os.environ,
+        "REVIEWER_DATA_DIR": str(settings.data_dir),
+        "REVIEWER_EMBEDDINGS": "hash",
+        "REVIEWER_LOCK_TIMEOUT": "0.5",
+    }
+    with writer_lock(settings):
+        done = subprocess.run(
+            [sys.executable, "-m", "reviewer", "ingest", str(notes)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2
+    assert "another process is writing" in done.stderr
+
+
+def test_stats_show_what_the_store_holds(demo_settings) -> None:
+    result = runner.invoke(
+        app, ["stats", "--format", "json", "--data-dir", str(demo_settings.data_dir)], catch_exceptions=False
+    )
+    figures = json.loads(result.stdout)
+    assert figures["notes"] >= 80 and figures["chunks"] >= figures["notes"]
+    assert {"csv", "markdown", "jsonl", "vtt", "srt"} <= set(figures["by_source"])
+    assert figures["by_language"]["de"] >= 0.2 * figures["notes"]
+    assert {"won", "lost", "open"} <= set(figures["by_outcome"])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_server_mode_against_chroma_run(tmp_path) -> None:
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    if not Path(chroma).exists():
+        pytest.skip("the chroma command is not installed")
+    port = _free_port()
+    server = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    try:
+        settings = Settings(data_dir=tmp_path / "data", embeddings="hash", chroma_url=f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                open_store(settings)
+                break
+            except StoreError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        notes = CORPUS_DIR / "notes" / "markdown"
+        first = ingest_paths([notes], settings)
+        assert first.notes > 10
+        assert ingest_paths([notes], settings).files_unchanged == first.files_ingested
+        assert open_store(settings).stats()["notes"] == first.notes
+        assert not (tmp_path / "data" / "chroma").exists()  # nothing was written to an embedded store
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -15,7 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from reviewer.drafts.loaders import decode_text, docx_blocks, html_blocks, pdf_pages, pdf_text
-from reviewer.drafts.structure import Block, Sentence, markdown_blocks, plain_blocks, prose_sentences
+from reviewer.drafts.structure import (
+    Block,
+    Sentence,
+    StructureLimitError,
+    markdown_blocks,
+    plain_blocks,
+    prose_sentences,
+)
 from reviewer.errors import InputError
 from reviewer.settings import Settings
 from reviewer.text import detect_language
@@ -128,6 +135,13 @@ def load_draft_bytes(data: bytes, name: str, settings: Settings | None = None) -
     settings = settings or Settings()
     fmt = _format_of(name)
     _check_size(len(data), name, settings)
+    try:
+        return _parse(data, name, fmt)
+    except StructureLimitError as exc:
+        raise InputError(name, str(exc)) from exc
+
+
+def _parse(data: bytes, name: str, fmt: DraftFormat) -> Draft:
     digest = hashlib.sha256(data).hexdigest()
     if fmt == "markdown":
         text = decode_text(data, name)
@@ -148,12 +162,14 @@ def load_draft_bytes(data: bytes, name: str, settings: Settings | None = None) -
 def draft_from_text(text: str, name: str = "pasted.md") -> Draft:
     """A draft from text pasted in the screen; Markdown unless `name` says .txt (or .html)."""
     fmt = _format_of(name)
+    if fmt not in ("markdown", "text", "html"):
+        raise InputError(name, f"pasted text cannot be {fmt}; use .md, .txt or .html")
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if fmt == "html":
-        return _build(name, fmt, digest, *html_blocks(text))
-    if fmt == "text":
-        return _build(name, fmt, digest, text, plain_blocks(text))
-    if fmt == "markdown":
-        return _build(name, fmt, digest, text, markdown_blocks(text))
-    raise InputError(name, f"pasted text cannot be {fmt}; use .md, .txt or .html")
+    try:
+        if fmt == "html":
+            return _build(name, fmt, digest, *html_blocks(text))
+        segment = markdown_blocks if fmt == "markdown" else plain_blocks
+        return _build(name, fmt, digest, text, segment(text))
+    except StructureLimitError as exc:
+        raise InputError(name, str(exc)) from exc

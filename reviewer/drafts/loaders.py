@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
-from reviewer.drafts.structure import Block, BlockKind, make_block
+from reviewer.drafts.structure import Block, BlockKind, StructureLimitError, check_block_count, make_block
 from reviewer.errors import InputError
 
 # DOCX: checked on the zip's central directory before python-docx reads anything.
@@ -76,6 +76,7 @@ def join_blocks(pieces: list[tuple[BlockKind, int, str]]) -> tuple[str, list[Blo
         parts.append(piece)
         spans.append((kind, level, offset, offset + len(piece)))
         offset += len(piece)
+    check_block_count(len(spans))
     text = "".join(parts)
     return text, [make_block(text, kind, start, end, level) for kind, level, start, end in spans]
 
@@ -97,6 +98,9 @@ _BLOCK_TAGS = frozenset(
 
 
 _MAX_DEPTH = 256
+# Python's parser takes a few microseconds per tag: this bounds a hostile page to a few seconds,
+# far above the few thousand tags of a real one.
+MAX_HTML_TAGS = 300_000
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 # Open elements a new block start closes implicitly (as browsers do for unclosed <p> and <li>).
 _IMPLIED_END = {"p": {"p"}, "li": {"p", "li"}, "dt": {"p", "dt", "dd"}, "dd": {"p", "dt", "dd"}}
@@ -122,8 +126,12 @@ class _TextExtractor(HTMLParser):
         self.dropping: list[str] = []
         self.buffer: list[str] = []
         self.pieces: list[tuple[BlockKind, int, str]] = []
+        self.tags = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags += 1
+        if self.tags > MAX_HTML_TAGS:
+            raise StructureLimitError(f"too much markup (more than {MAX_HTML_TAGS:,} tags)")
         if self.dropping:
             if tag == self.dropping[-1] and len(self.dropping) < _MAX_DEPTH:
                 self.dropping.append(tag)
@@ -145,6 +153,9 @@ class _TextExtractor(HTMLParser):
             self.push(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags += 1
+        if self.tags > MAX_HTML_TAGS:
+            raise StructureLimitError(f"too much markup (more than {MAX_HTML_TAGS:,} tags)")
         if tag == "br" and not self.dropping:
             self.buffer.append("\n")
         elif tag in _BLOCK_TAGS and not self.dropping:
@@ -356,7 +367,8 @@ def pdf_pages(data: bytes, path: str) -> list[str]:
     if error == "too_large":
         raise InputError(path, f"PDF is too large ({result.get('detail')})")
     if error:
-        raise InputError(path, f"not a valid PDF ({result.get('detail')})")
+        truncated = "truncated or damaged: " if b"%%EOF" not in data[-1024:] else ""
+        raise InputError(path, f"not a valid PDF ({truncated}{result.get('detail')})")
     return [str(page) for page in result["pages"]]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -32,8 +33,24 @@ class Sentence(BaseModel):
     block: int = Field(description="Index of the block this sentence belongs to.")
 
 
+# Real drafts have hundreds of blocks; a 10 MB file of one-character list items has millions, and
+# building them would take minutes. Past these counts a draft is refused instead.
+MAX_BLOCKS = 100_000
+MAX_SENTENCES = 500_000
+_SENTENCE_WINDOW = 20_000  # characters; no real sentence is longer
+
+
+class StructureLimitError(ValueError):
+    """A draft has more blocks or sentences than any real draft; the message says which limit."""
+
+
 def make_block(text: str, kind: BlockKind, start: int, end: int, level: int = 0) -> Block:
     return Block(kind=kind, level=level, start=start, end=end, text=text[start:end])
+
+
+def check_block_count(count: int) -> None:
+    if count > MAX_BLOCKS:
+        raise StructureLimitError(f"too many paragraphs (more than {MAX_BLOCKS:,})")
 
 
 def prose_sentences(text: str, blocks: list[Block]) -> list[Sentence]:
@@ -42,14 +59,32 @@ def prose_sentences(text: str, blocks: list[Block]) -> list[Sentence]:
     for index, block in enumerate(blocks):
         if block.kind not in PROSE_KINDS:
             continue
-        for start, end in sentence_spans(text, block.start, block.end):
+        for start, end in _block_sentence_spans(text, block):
             if block.kind == "quote":
                 # A sentence that starts on a continuation line of a quote starts at its `>` marker.
                 while start < end and (text[start] == ">" or text[start].isspace()):
                     start += 1
             if start < end and _WORDY.search(text, start, end):
                 found.append(Sentence(start=start, end=end, text=text[start:end], block=index))
+        if len(found) > MAX_SENTENCES:
+            raise StructureLimitError(f"too many sentences (more than {MAX_SENTENCES:,})")
     return found
+
+
+def _block_sentence_spans(text: str, block: Block) -> Iterator[tuple[int, int]]:
+    """sentence_spans over a block, a window at a time, so a huge block fails fast on MAX_SENTENCES."""
+    position, produced = block.start, 0
+    while position < block.end:
+        stop = min(block.end, position + _SENTENCE_WINDOW)
+        spans = sentence_spans(text, position, stop)
+        if stop < block.end and len(spans) > 1:
+            spans.pop()  # the last one may be cut by the window: it starts the next window
+            stop = spans[-1][1]
+        yield from spans
+        produced += len(spans)
+        if produced > MAX_SENTENCES:
+            return
+        position = stop
 
 
 _WORDY = re.compile(r"[^\W_]")
@@ -124,11 +159,13 @@ class _MarkdownSegmenter:
             kind, level, start, end = self.open
             self.blocks.append(make_block(self.text, kind, start, end, level))
             self.open = None
+            check_block_count(len(self.blocks))
 
     def add(self, kind: BlockKind, start: int, end: int, level: int = 0) -> None:
         self.flush()
         if start < end:
             self.blocks.append(make_block(self.text, kind, start, end, level))
+            check_block_count(len(self.blocks))
 
     def content_span(self, index: int, skip: int = 0) -> tuple[int, int]:
         """Offsets of a line's text after `skip` characters, without surrounding whitespace."""
@@ -324,6 +361,7 @@ def plain_blocks(text: str) -> list[Block]:
         elif current:
             groups.append(current)
             current = []
+            check_block_count(len(groups))
     if current:
         groups.append(current)
 
@@ -333,6 +371,7 @@ def plain_blocks(text: str) -> list[Block]:
 
     blocks: list[Block] = []
     for number, group in enumerate(groups):
+        check_block_count(len(blocks))
         first_line = text[group[0][0] : group[0][1]]
         if _BULLET.match(first_line):
             items: list[list[int]] = []
@@ -340,6 +379,7 @@ def plain_blocks(text: str) -> list[Block]:
                 bullet = _BULLET.match(text[start:end])
                 if bullet:
                     items.append([start + bullet.end(), trimmed(start, end)[1]])
+                    check_block_count(len(blocks) + len(items))
                 else:
                     items[-1][1] = trimmed(start, end)[1]
             blocks.extend(make_block(text, "list_item", a, b, 1) for a, b in items if a < b)

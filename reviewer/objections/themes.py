@@ -28,6 +28,7 @@ MIN_NOTES = 2  # a theme must come up in at least this many distinct notes
 MAX_CLUSTERED = 3000  # above this, cluster a sample and attach the rest to the nearest cluster
 QUOTES_PER_THEME = 5
 ANSWERS_PER_THEME = 8
+ANSWER_SIMILARITY = 0.6  # for themes without terms: a reply this close to the theme counts as an answer
 
 _EXTRA_STOP = set(
     "also really maybe bit lot very much well yes yeah okay ok right like would could should "
@@ -190,10 +191,12 @@ def _describe(
     embedder: Embedder,
 ) -> Theme:
     centroid = _unit(vectors[members].mean(axis=0))
-    # Representative quotes: clear objections first (cue score), then closeness to the theme's centre.
+    # Representative quotes: clear objections naming the theme's terms first, then closeness.
     closeness = vectors[members] @ centroid
     is_objection = np.array([statements[i].score >= THRESHOLD for i in members])
-    order = members[np.lexsort((-closeness, ~is_objection))]
+    terms = _terms_pattern(keywords)
+    on_topic = np.array([bool(terms and terms.search(statements[i].text)) for i in members])
+    order = members[np.lexsort((-closeness, ~is_objection, ~on_topic))]
     note_ids = sorted({statements[i].note_id for i in members})
     theme_notes = [notes[n] for n in note_ids if n in notes]
     known = [n for n in theme_notes if n.outcome]
@@ -214,7 +217,7 @@ def _describe(
         first_seen=dates[0] if dates else None,
         last_seen=dates[-1] if dates else None,
         quotes=quotes,
-        answers=_answers(statements, members, centroid, notes, embedder),
+        answers=_answers(statements, members, centroid, notes, embedder, keywords),
         note_ids=note_ids,
     )
 
@@ -246,14 +249,25 @@ def _answers(
     centroid: np.ndarray,
     notes: dict[str, CallNote],
     embedder: Embedder,
+    keywords: Sequence[str],
 ) -> list[Quote]:
-    """The seller replies that followed the theme's objections, won deals and on-topic replies first."""
+    """The seller replies that followed the theme's objections: on-topic replies of won deals first.
+
+    A reply is on topic when it names one of the theme's terms; a statement put in the wrong
+    theme then cannot bring its unrelated reply to the top.
+    """
     replies = [statements[i] for i in members if statements[i].reply]
     if not replies:
         return []
     sims = embedder.embed([r.reply or "" for r in replies]) @ centroid
     won = np.array([notes[r.note_id].outcome == "won" if r.note_id in notes else False for r in replies])
-    order = np.lexsort((-sims, ~won))
+    terms = _terms_pattern(keywords)
+    on_topic = np.array([bool(terms and terms.search(r.reply or "")) for r in replies])
+    # A reply that neither names the theme nor sounds like its topic is small talk or a next step.
+    # Without terms (a discovered theme whose words are unknown) closeness has to do.
+    topical = on_topic if terms else sims >= ANSWER_SIMILARITY
+    useful = topical & np.array([len((r.reply or "").split()) >= 6 for r in replies])
+    order = [i for i in np.lexsort((-sims, ~won, ~on_topic)) if useful[i]]
     answers: list[Quote] = []
     seen: set[str] = set()
     for index in order:
@@ -296,6 +310,13 @@ def _keywords(texts: list[str], all_terms: Counter[str], total: int) -> list[str
         if count >= 2 or len(texts) < 4
     }
     return [t for t, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+
+
+def _terms_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
+    """Matches any of the terms at a word start (German compounds and plurals included)."""
+    if not keywords:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keywords) + ")", re.IGNORECASE)
 
 
 def _ranked(values: object) -> list[str]:

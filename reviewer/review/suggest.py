@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewer.models import Evidence, ObjectionFinding, Severity
 from reviewer.review.coverage import CoverageVerdict
 from reviewer.review.relevance import RelevantTheme
+from reviewer.text import detect_language
 
 HIGH_LOSS = 0.4  # themes lost at least this often are errors when a draft ignores them
 HIGH_IMPACT_SHARE = 0.5  # ... and when their impact is at least this share of the top theme's
@@ -70,7 +71,8 @@ def to_finding(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: fl
 def suggestion_text(verdict: CoverageVerdict, relevant: RelevantTheme, evidence: list[Evidence], language: str) -> str:
     texts = _TEMPLATES.get(language, _TEMPLATES["en"])
     theme = relevant.theme
-    won = [a for a in theme.answers if a.outcome == "won"]
+    # A won deal's answer, in the draft's language when there is one.
+    won = sorted((a for a in theme.answers if a.outcome == "won"), key=lambda a: detect_language(a.quote) != language)
     answer = texts["answer"].format(text=_clip(won[0].quote)) if won else ""
     loss = texts["loss"].format(loss=theme.loss_rate) if theme.loss_rate else ""
     return (

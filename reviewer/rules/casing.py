@@ -121,5 +121,6 @@ class Capitalization(Check):
         if ok:
             return []
         message = format_message(self.message, block.text, expected)
-        suggestion = expected if self.match.startswith("$") else None
-        return [Hit(0, len(block.text), message, suggestion)]
+        # No replacement, as in Vale: a re-cased heading cannot tell proper nouns ("Germany") from
+        # words to lower-case, so accepting it would damage the text.
+        return [Hit(0, len(block.text), message, None)]

@@ -142,6 +142,20 @@ def open_tab(driver, words: str) -> None:  # type: ignore[no-untyped-def]
     time.sleep(1)
 
 
+def test_a_page_url_opened_first_gets_the_app_navigation(app_url: str, driver) -> None:  # type: ignore[no-untyped-def]
+    """Runs first on a fresh server: ui/pages/ beside app.py must not put Streamlit in pages-folder mode."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{app_url}/objections")
+    wait = WebDriverWait(driver, 60)
+    wait.until(ec.visibility_of_element_located((By.XPATH, "//h1[contains(., 'Objections customers raise')]")))
+    nav = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stSidebarNav']")))
+    assert "Review a draft" in nav.text and "Flags & insights" in nav.text
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+
+
 def test_upload_review_shows_the_coverage_map(app_url: str, driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 

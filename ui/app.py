@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
-
-# `streamlit run ui/app.py` puts ui/ on the path, not the repository; pages import `ui.components`.
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 PAGES = Path(__file__).resolve().parent / "pages"
 

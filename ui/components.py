@@ -12,9 +12,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from reviewer.graph import ReviewContext, build_context
 from reviewer.settings import Settings, get_settings
+
+# ui/pages/ sits beside app.py, so when a server's very first request opens a page URL directly,
+# Streamlit runs that page alone in its legacy pages-folder mode (no app.py, no st.navigation).
+# Leave that mode and rerun: app.py then routes the same URL through st.navigation.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 # The workflow's step names, in the words a marketer reads while waiting.
 STEP_WORDS = {

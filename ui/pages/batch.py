@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import components as ui  # ui/components.py: the main script's folder is on the path
 import pandas as pd
 import streamlit as st
-
-from ui import components as ui
 
 GROUPS = [
     ("failed", "Could not be reviewed", ("red", ":material/report:")),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import components as ui  # ui/components.py: the main script's folder is on the path
 import pandas as pd
 import streamlit as st
 
 from reviewer.errors import ReviewerError
 from reviewer.feedback import open_flags
-from ui import components as ui
 
 
 def main() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import altair as alt
+import components as ui  # ui/components.py: the main script's folder is on the path
 import pandas as pd
 import streamlit as st
 
 from reviewer.errors import ReviewerError
 from reviewer.models import Theme
 from reviewer.objections import filter_themes
-from ui import components as ui
 
 ANY = "Any"
 

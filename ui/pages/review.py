@@ -7,6 +7,7 @@ import logging
 import time
 from pathlib import Path
 
+import components as ui  # ui/components.py: the main script's folder is on the path
 import pandas as pd
 import streamlit as st
 
@@ -15,7 +16,6 @@ from reviewer.errors import InputError, ReviewerError
 from reviewer.graph import ReviewContext, review_draft
 from reviewer.models import BrandFinding, ObjectionFinding, Review
 from reviewer.report import counts, render
-from ui import components as ui
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ def objection_detail(review: Review, f: ObjectionFinding) -> None:
             st.markdown(f"> “{ui.md(e.quote)}”  \n> *{ui.md(meta)}*")
     if f.suggestion and f.status != "addressed":
         st.markdown(f"**Suggestion:** {ui.md(f.suggestion)}")
-    won = [a for a in f.answers if a.outcome == "won"]
+    won = [a for a in f.answers if a.outcome == "won"][:3]
     if won:
         st.markdown("**In won deals reps answered**")
         for a in won:

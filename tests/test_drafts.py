@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -10,7 +13,15 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, draft_from_text, load_draft, load_draft_bytes
+from reviewer.drafts import (
+    SUPPORTED_SUFFIXES,
+    Draft,
+    draft_from_text,
+    load_draft,
+    load_draft_bytes,
+    loaders,
+    structure,
+)
 from reviewer.errors import InputError
 from reviewer.settings import Settings
 
@@ -153,8 +164,7 @@ def test_markdown_keeps_source_text_and_structure(tmp_path: Path) -> None:
         (
             "paragraph",
             0,
-            "Most teams go live in two weeks. Our onboarding team does the setup,\n"
-            "e.g. SSO and data import, for you.",
+            "Most teams go live in two weeks. Our onboarding team does the setup,\ne.g. SSO and data import, for you.",
         ),
         ("heading", 2, "Security"),
         ("list_item", 1, "Hosted in the EU. Your data never leaves Frankfurt."),
@@ -418,6 +428,8 @@ def test_docx_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / "fake.docx"
     path.write_text("This is plain text with a .docx name.", encoding="utf-8")
     assert error_of(path).reason == "not a valid DOCX (not a zip archive)"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert error_of(path).reason == "not a valid DOCX (password-protected, or an old .doc file renamed)"
 
 
 def test_docx_zip_bomb(tmp_path: Path) -> None:
@@ -491,3 +503,65 @@ def test_encrypted_pdf(tmp_path: Path, pdf_file: Path) -> None:
     with path.open("wb") as handle:
         writer.write(handle)
     assert error_of(path).reason.startswith("PDF is encrypted")
+
+
+def test_pdf_worker_timeout(tmp_path: Path, pdf_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stuck = tmp_path / "stuck_worker.py"
+    stuck.write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
+    monkeypatch.setattr(loaders, "PDF_WORKER", stuck)
+    monkeypatch.setattr(loaders, "PDF_TIMEOUT_SECONDS", 0.5)
+    assert error_of(pdf_file).reason == "PDF could not be read within 0.5 s"
+
+
+def test_pdf_worker_memory_cap(tmp_path: Path, pdf_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    greedy = tmp_path / "greedy_worker.py"
+    greedy.write_text(
+        f"import sys\nsys.path.insert(0, {str(loaders.PDF_WORKER.parent)!r})\nimport pdf_worker\n"
+        "pdf_worker._limit_resources()\nhoard = bytearray(2 * 1024**3)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(loaders, "PDF_WORKER", greedy)
+    assert error_of(pdf_file).reason == "PDF needs too much memory to read"
+
+
+def test_pdf_worker_runs_on_its_own(pdf_file: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(loaders.PDF_WORKER), str(pdf_file)], capture_output=True, check=True, timeout=30
+    )
+    pages = json.loads(done.stdout)["pages"]
+    assert len(pages) == 2 and "Hosted in the EU." in pages[1]
+
+
+def test_html_hostile_markup_stays_fast() -> None:
+    # Each of these is quadratic or worse in a naive extractor (or in Python 3.11's HTMLParser).
+    cases = {
+        "unclosed end tags": "<p>Real text here.</p>" + "</" * 200_000,
+        "unclosed start tags": "<p>Real text here.</p>" + "<a " * 100_000,
+        "deep nesting": "<div>" * 50_000 + "<p>Real text here.</p>" + "</div>" * 50_000,
+        "unclosed paragraphs": "<p>Real text here." * 20_000,
+        "stray end tags": "<p>Real text here.</p>" + "</div>" * 100_000,
+    }
+    for label, source in cases.items():
+        draft = draft_from_text(source, "page.html")
+        assert draft.sentences[0].text == "Real text here.", label
+        assert_offsets(draft)
+
+
+def test_html_without_closing_head() -> None:
+    draft = draft_from_text("<html><head><title>Tab</title><meta charset=utf-8><body><p>Body text.", "x.html")
+    assert draft.text == "Body text."
+
+
+def test_structure_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(structure, "MAX_BLOCKS", 10)
+    for name in ("list.md", "list.txt"):
+        with pytest.raises(InputError, match=r"too many paragraphs \(more than 10\)"):
+            draft_from_text("- item\n" * 11, name)
+    with pytest.raises(InputError, match="too many paragraphs"):
+        draft_from_text("<p>x</p>" * 11, "page.html")
+    monkeypatch.setattr(structure, "MAX_SENTENCES", 10)
+    with pytest.raises(InputError, match=r"too many sentences \(more than 10\)"):
+        draft_from_text("Go! " * 11)
+    monkeypatch.setattr(loaders, "MAX_HTML_TAGS", 10)
+    with pytest.raises(InputError, match=r"too much markup \(more than 10 tags\)"):
+        load_draft_bytes(b"<b>Bold words.</b>" * 11, "page.html")

@@ -11,10 +11,13 @@ import zipfile
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reviewer.drafts.structure import Block, BlockKind, StructureLimitError, check_block_count, make_block
 from reviewer.errors import InputError
+
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph
 
 # DOCX: checked on the zip's central directory before python-docx reads anything.
 DOCX_MAX_ENTRIES = 2_000
@@ -240,6 +243,8 @@ def html_blocks(source: str) -> tuple[str, list[Block]]:
 
 def check_docx_archive(data: bytes, path: str) -> None:
     """Refuse a DOCX whose zip could exhaust memory or time before python-docx opens it."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE: how Word stores encrypted files and old .doc
+        raise InputError(path, "not a valid DOCX (password-protected, or an old .doc file renamed)")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError(path, "not a valid DOCX (not a zip archive)")
     try:
@@ -270,28 +275,33 @@ _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo)\s*(
 _LIST_STYLE_LEVEL = re.compile(r"(\d+)\s*$")
 
 
-def _paragraph_piece(paragraph: object) -> tuple[BlockKind, int, str]:
-    from docx.text.paragraph import Paragraph
+def _list_level(paragraph: Paragraph, style: str) -> int | None:
+    """Nesting depth (1-based) of a list paragraph, from its numbering or its style; None if not a list."""
+    properties: Any = paragraph._p.pPr
+    numbering = properties.numPr if properties is not None else None
+    if numbering is not None and numbering.ilvl is not None and numbering.ilvl.val is not None:
+        return int(numbering.ilvl.val) + 1
+    if numbering is not None or style.lower().startswith(("list", "liste")):
+        level = _LIST_STYLE_LEVEL.search(style)
+        return int(level.group(1)) if level else 1
+    return None
 
-    assert isinstance(paragraph, Paragraph)
+
+def _paragraph_piece(paragraph: Paragraph) -> tuple[BlockKind, int, str]:
     text = paragraph.text
     style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    heading = _HEADING_STYLE.match(style)
-    if heading:
+    lowered = style.lower()
+    if heading := _HEADING_STYLE.match(style):
         return "heading", int(heading.group(1)), text
-    if style.lower() in ("title", "titel"):
+    if lowered in ("title", "titel"):
         return "heading", 1, text
-    if style.lower() in ("subtitle", "untertitel"):
+    if lowered in ("subtitle", "untertitel"):
         return "heading", 2, text
-    if "quote" in style.lower() or "zitat" in style.lower():
+    if "quote" in lowered or "zitat" in lowered:
         return "quote", 1, text
-    num_pr = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
-    if style.lower().startswith(("list", "liste")) or num_pr is not None:
-        level_match = _LIST_STYLE_LEVEL.search(style)
-        if num_pr is not None and num_pr.ilvl is not None and num_pr.ilvl.val is not None:
-            return "list_item", int(num_pr.ilvl.val) + 1, text
-        return "list_item", int(level_match.group(1)) if level_match else 1, text
-    if "code" in style.lower() or "preformatted" in style.lower():
+    if (level := _list_level(paragraph, style)) is not None:
+        return "list_item", level, text
+    if "code" in lowered or "preformatted" in lowered:
         return "code", 0, text
     return "paragraph", 0, text
 
@@ -348,7 +358,7 @@ def pdf_pages(data: bytes, path: str) -> list[str]:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise InputError(path, f"PDF could not be read within {PDF_TIMEOUT_SECONDS:.0f} s") from exc
+        raise InputError(path, f"PDF could not be read within {PDF_TIMEOUT_SECONDS:g} s") from exc
     if done.returncode != 0:
         if b"MemoryError" in done.stderr:
             reason = "PDF needs too much memory to read"

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reviewer.batch import scan
-from reviewer.batch.state import MANIFEST_NAME
+from reviewer.batch.state import MANIFEST_NAME, DraftResult, Entry, Manifest
 from reviewer.batch.summary import to_csv, to_html
 from reviewer.cli import app
 from reviewer.models import Review
@@ -171,15 +171,51 @@ def test_a_report_without_its_manifest_entry_or_a_lost_report_is_redone(tmp_path
     for name in GOOD[:3]:
         shutil.copy(CORPUS_DIR / "drafts" / name, drafts / name)
     run_batch(drafts, "--out", out, data_dir=data_dir)
-    manifest = json.loads((out / MANIFEST_NAME).read_text("utf-8"))
-    del manifest["entries"][GOOD[0]]  # as if killed between the reports and the entry
-    (out / MANIFEST_NAME).write_text(json.dumps(manifest), "utf-8")
+    journal = out / MANIFEST_NAME
+    lines = journal.read_text("utf-8").splitlines(keepends=True)
+    # As if killed between the reports and the entry.
+    journal.write_text("".join(line for line in lines if json.loads(line)["path"] != GOOD[0]), "utf-8")
     (out / f"{GOOD[1]}.review.md").unlink()  # a report lost since
 
     result = run_batch(drafts, "--out", out, data_dir=data_dir)
 
     assert "3 drafts: 2 reviewed, 1 skipped (unchanged), 0 failed" in result.output
     assert (out / f"{GOOD[1]}.review.md").is_file()
+
+
+def entry(path: str) -> Entry:
+    return Entry(
+        path=path,
+        sha256="0" * 64,
+        versions={"corpus": "c"},
+        status="reviewed",
+        reports={"json": f"{path}.review.json"},
+        result=DraftResult(score=50, verdict="needs work"),
+        reason="",
+        retry=False,
+    )
+
+
+def test_manifest_journal_survives_a_torn_line_and_compacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.batch import state
+
+    manifest = Manifest(tmp_path)
+    manifest.put(entry("a.md"))
+    manifest.put(entry("b.md"))
+    journal = tmp_path / MANIFEST_NAME
+    journal.write_bytes(journal.read_bytes() + entry("c.md").model_dump_json().encode()[:40])  # killed mid-append
+
+    reopened = Manifest(tmp_path)
+    assert sorted(reopened.entries) == ["a.md", "b.md"]
+    assert journal.read_text("utf-8").endswith("}\n")  # compacted: the next append starts a clean line
+    reopened.put(entry("c.md"))
+    assert sorted(Manifest(tmp_path).entries) == ["a.md", "b.md", "c.md"]
+
+    monkeypatch.setattr(state, "COMPACT_SLACK", 3)
+    for _ in range(5):
+        reopened.put(entry("a.md"))  # a draft reviewed again and again
+    assert len(journal.read_text("utf-8").splitlines()) <= 3 + 3
+    assert sorted(Manifest(tmp_path).entries) == ["a.md", "b.md", "c.md"]
 
 
 def test_format_choice_and_a_changed_choice_completes_the_reports(tmp_path: Path, data_dir: Path) -> None:
@@ -324,7 +360,7 @@ def test_killed_midway_with_sigkill_then_rerun_finishes_every_report_once(tmp_pa
     finally:
         _stderr = process.communicate(timeout=30)[1]
     assert process.returncode == -signal.SIGKILL, _stderr.decode()
-    finished = json.loads((out / MANIFEST_NAME).read_text("utf-8"))["entries"] if (out / MANIFEST_NAME).exists() else {}
+    finished = Manifest(out).entries
     assert len(finished) < 12, "the batch ended before the kill; nothing was interrupted"
     kept = {rel: (out / f"{rel}.review.json").read_bytes() for rel in finished}
 

@@ -1,12 +1,16 @@
 """The manifest of finished work in the output folder: what was reviewed, with which versions, where.
 
-An entry is written (atomically, the whole file) only after both reports are on disk, so after a
-crash at any moment an entry always points at complete reports; reports without an entry are redone.
+It is a journal (`OUT/.reviewer-batch.jsonl`, one entry per line, the last line for a draft wins):
+an entry is appended and fsynced only after both reports are on disk, so after a crash at any moment
+every entry points at complete reports, and reports without an entry are redone. A line torn by a
+kill is ignored. Appending keeps each finished draft O(1); the journal is rewritten atomically
+(compacted) when it has grown well past one line per draft, and whenever a torn line was found.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Literal
@@ -15,8 +19,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from reviewer.atomic import write_atomic
 
-MANIFEST_NAME = ".reviewer-batch.json"
-MANIFEST_VERSION = 1
+MANIFEST_NAME = ".reviewer-batch.jsonl"
+# Compact once the journal holds this many superseded lines beyond one per draft.
+COMPACT_SLACK = 200
 
 
 class DraftResult(BaseModel):
@@ -35,7 +40,7 @@ class Entry(BaseModel):
 
     path: str = Field(description="The draft's path relative to the batch folder, with '/' separators.")
     sha256: str = Field(description="SHA-256 of the draft's bytes when it was reviewed.")
-    versions: dict[str, str] = Field(description="Corpus, rules and model versions the review used.")
+    versions: dict[str, str] = Field(description="Corpus, rules, model and flags versions the review used.")
     status: Literal["reviewed", "failed"]
     reports: dict[str, str] = Field(default_factory=dict, description="Report paths relative to OUT, by format.")
     result: DraftResult | None = None
@@ -45,38 +50,60 @@ class Entry(BaseModel):
 
 
 class Manifest:
-    """`OUT/.reviewer-batch.json`: entries by draft path; thread-safe, every change saved atomically."""
+    """Entries by draft path, loaded from and appended to the journal in OUT; thread-safe."""
 
     def __init__(self, out: Path) -> None:
         self.path = out / MANIFEST_NAME
         self._lock = threading.Lock()
-        self.entries: dict[str, Entry] = self._load()
+        self._lines = 0
+        self.entries: dict[str, Entry] = {}
+        torn = self._load()
+        if torn or self._lines > len(self.entries) + COMPACT_SLACK:
+            self.compact()
 
-    def _load(self) -> dict[str, Entry]:
+    def _load(self) -> bool:
+        """Read the journal; True when a line was unreadable (a kill mid-append, or a hand edit)."""
         try:
-            raw = json.loads(self.path.read_text("utf-8"))
-            return {k: Entry.model_validate(v) for k, v in raw["entries"].items()}
+            raw = self.path.read_text("utf-8")
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, KeyError, TypeError, ValidationError):
-            # Written atomically, so only a hand edit gets here: start afresh, the reports are redone.
-            return {}
+            return False
+        torn = bool(raw) and not raw.endswith("\n")
+        for line in raw.splitlines():
+            try:
+                entry = Entry.model_validate(json.loads(line))
+            except (ValueError, ValidationError):
+                torn = True
+                continue
+            self.entries[entry.path] = entry
+            self._lines += 1
+        return torn
 
     def get(self, path: str) -> Entry | None:
         with self._lock:
             return self.entries.get(path)
 
     def put(self, entry: Entry) -> None:
+        """Record an entry durably (appended and fsynced) before returning."""
+        line = entry.model_dump_json() + "\n"
         with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
             self.entries[entry.path] = entry
-            self._save()
+            self._lines += 1
+            if self._lines > len(self.entries) + COMPACT_SLACK:
+                self._compact()
 
-    def _save(self) -> None:
-        payload = {
-            "manifest_version": MANIFEST_VERSION,
-            "entries": {k: v.model_dump(mode="json") for k, v in sorted(self.entries.items())},
-        }
-        write_atomic(self.path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    def compact(self) -> None:
+        with self._lock:
+            self._compact()
+
+    def _compact(self) -> None:
+        text = "".join(e.model_dump_json() + "\n" for _, e in sorted(self.entries.items()))
+        write_atomic(self.path, text)
+        self._lines = len(self.entries)
 
     def is_done(self, path: str, sha256: str, versions: dict[str, str], formats: tuple[str, ...], out: Path) -> bool:
         """True when `path` needs no new review: same bytes and versions, and complete reports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,3 +236,25 @@ def test_replacements_apply_from_the_end_and_skip_overlaps() -> None:
     new, skipped = apply_replacements(text, [(4, 17, "new"), (0, 28, "The new way to pay"), (18, 21, "way")])
     assert skipped == 1 and new == "The new way To Pay"  # the whole-line fix overlaps both, so it waits
     assert apply_replacements(text, [(4, 17, "simple"), (18, 21, "way")]) == ("The simple way To Pay", 0)
+
+
+def test_unreachable_model_gives_an_offline_review_with_a_notice(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewer import llm
+
+    monkeypatch.setattr(llm, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(llm, "BACKOFF_MAX", 0.05)
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("REVIEWER_MODEL", "openai/fake-model")
+    monkeypatch.setenv("REVIEWER_API_BASE", f"http://127.0.0.1:{closed}/v1")
+    monkeypatch.setenv("REVIEWER_API_KEY", "sk-test")
+    monkeypatch.setenv("REVIEWER_LLM_RETRIES", "0")
+    monkeypatch.setenv("REVIEWER_LLM_TIMEOUT", "2")
+    at = review(open_app(), LANDING.read_text("utf-8"))
+    assert not at.error
+    assert any("offline engine" in w.value for w in at.warning)
+    assert {m.label: m.value for m in at.metric}["Engine"] == "openai/fake-model → offline"
+    assert len(at.dataframe[0].value) > 0  # the offline judges still map the objections

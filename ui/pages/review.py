@@ -425,7 +425,7 @@ def _book():  # type: ignore[no-untyped-def]
 
 
 def _stored(message: str) -> None:
-    ui.forget_context()  # the next review reads the new flag
+    # No context reload: the review reads the flag book at every run, so the next review sees it.
     st.session_state["flagged"] = True
     st.success(message, icon="✅")
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 
 from reviewer.errors import InputError, ReviewerError
 from reviewer.settings import Settings, get_settings
@@ -203,6 +205,10 @@ def check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
         fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
+def _show_step(status: Status, name: str, step: str) -> None:
+    status.update(f"{name}: {step}")
+
+
 @app.command()
 def review(
     files: Annotated[list[Path], typer.Argument(help="Drafts: Markdown, text, HTML, DOCX or PDF.")],
@@ -236,7 +242,7 @@ def review(
                     segment=segment,
                     product=product,
                     checkpoint=True,
-                    on_step=lambda step, p=path: status.update(f"{p.name}: {step}"),
+                    on_step=partial(_show_step, status, path.name),
                 )
             except InputError as exc:
                 err.print(f"error: {exc}", markup=False)

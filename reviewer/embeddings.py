@@ -47,11 +47,13 @@ class MiniLMEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(_packaged_minilm()), device="cpu")
+        self._lock = threading.Lock()  # the Rust tokenizer refuses concurrent use ("Already borrowed")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return _normalise(self._model.encode(texts, batch_size=64, show_progress_bar=False))
+        with self._lock:
+            return _normalise(self._model.encode(texts, batch_size=64, show_progress_bar=False))
 
 
 class StaticEmbedder:
@@ -67,11 +69,13 @@ class StaticEmbedder:
         from model2vec import StaticModel
 
         self._model = StaticModel.from_pretrained(str(_ensure_distilled(cache_dir)))
+        self._lock = threading.Lock()  # the Rust tokenizer refuses concurrent use ("Already borrowed")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, _STATIC_DIMS), dtype=np.float32)
-        return _normalise(self._model.encode(texts, show_progress_bar=False))
+        with self._lock:
+            return _normalise(self._model.encode(texts, show_progress_bar=False))
 
 
 def _ensure_distilled(cache_dir: Path) -> Path:
@@ -119,11 +123,11 @@ class LiteLLMEmbedder:
         self._settings = settings
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        from reviewer import llm
+        from reviewer.llm import LLMClient
 
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        return _normalise(np.array(llm.embed(texts, self._model, self._settings)))
+        return _normalise(np.array(LLMClient(self._settings).embed(texts, self._model)))
 
 
 _lock = threading.Lock()

@@ -74,7 +74,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        word_before = re.search(r"([\w.]+)\.$", text[cursor : match.start() + 1])
+        # Only the word before the full stop matters; a bounded window keeps long runs of
+        # abbreviations or initials ("a. a. a. ...") linear instead of quadratic.
+        word_before = re.search(r"([\w.]+)\.$", text[max(cursor, match.start() - 64) : match.start() + 1])
         if match.group().startswith(".") and word_before:
             token = word_before.group(1).lower().rstrip(".")
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or token.isdigit():

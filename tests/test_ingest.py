@@ -196,3 +196,15 @@ def test_server_mode_against_chroma_run(tmp_path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_local_embedder_is_safe_to_share_between_threads(demo_settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reviewer.embeddings import get_embedder
+
+    embedder = get_embedder(demo_settings)
+    texts = [f"invoice number {i} is too expensive compared with Payzio" for i in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: embedder.embed(texts[i:] + texts[:i]), range(32)))
+    assert all(r.shape == (200, results[0].shape[1]) for r in results)

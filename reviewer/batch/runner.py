@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from reviewer.atomic import write_atomic
 from reviewer.batch.state import DraftResult, Entry, Manifest
@@ -49,28 +49,6 @@ def publish(path: Path, text: str) -> None:
     """Write a report or summary file atomically, readable like any file the user creates."""
     write_atomic(path, text)
     os.chmod(path, 0o666 & ~_UMASK)
-
-
-class SerialEmbedder:
-    """One embedding call at a time: the local models' Rust tokenizer refuses concurrent use
-    ("Already borrowed"). A provider's embedding endpoint (litellm/...) is called concurrently."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self._lock = threading.Lock()
-
-    def embed(self, texts: list[str]) -> Any:
-        with self._lock:
-            return self.inner.embed(texts)
-
-
-def shareable(ctx: ReviewContext) -> ReviewContext:
-    """The context, with its embedder made safe for the batch's threads."""
-    embedder = ctx.embedder
-    if not isinstance(embedder, SerialEmbedder) and not str(getattr(embedder, "name", "")).startswith("litellm/"):
-        ctx.embedder = SerialEmbedder(embedder)
-    return ctx
 
 
 class BatchLocked(ReviewerError):
@@ -140,7 +118,7 @@ class BatchRunner:
         stop: threading.Event | None = None,
         listener: Listener | None = None,
     ) -> None:
-        self.ctx = shareable(ctx)
+        self.ctx = ctx
         self.root = root
         self.out = out
         self.formats = formats

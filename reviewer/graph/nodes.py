@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ def timed(name: str) -> Callable[[Node], Node]:
 @timed("load")
 def load(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     """Read the draft file (unless the caller passed a loaded draft)."""
-    draft = state.get("draft") or load_draft(state["path"], runtime.context.settings)
+    draft = state.get("draft") or load_draft(Path(state["path"]), runtime.context.settings)
     return {"draft": draft, "path": draft.path}
 
 

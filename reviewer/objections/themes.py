@@ -47,7 +47,7 @@ _GENERIC = set(
 
 
 def build_themes(
-    statements: Sequence[Statement],
+    statements: list[Statement],
     vectors: np.ndarray,
     notes: dict[str, CallNote],
     taxonomy: Taxonomy | None,
@@ -60,9 +60,9 @@ def build_themes(
     groups: list[tuple[str, str, str | None, bool]] = []  # (theme_id, label, description, discovered)
     anchors: list[np.ndarray] = []
     if taxonomy and taxonomy.themes:
-        for theme in taxonomy.themes:
-            groups.append((theme.id, theme.label, theme.description or None, False))
-            anchors.append(embedder.embed([*theme.examples, theme.label]))
+        for named in taxonomy.themes:
+            groups.append((named.id, named.label, named.description or None, False))
+            anchors.append(embedder.embed([*named.examples, named.label]))
         combined = _named_scores(statements, vectors, taxonomy, anchors)
         best = combined.argmax(axis=1)
         # Without any objection cue a sentence may be mere context ("we have 20 budget owners"):
@@ -129,7 +129,7 @@ def _topic_text(text: str) -> str:
 
 
 def _named_scores(
-    statements: Sequence[Statement],
+    statements: list[Statement],
     vectors: np.ndarray,
     taxonomy: Taxonomy,
     anchors: list[np.ndarray],
@@ -184,7 +184,7 @@ def _describe(
     label: str,
     description: str | None,
     keywords: list[str],
-    statements: Sequence[Statement],
+    statements: list[Statement],
     members: np.ndarray,
     vectors: np.ndarray,
     notes: dict[str, CallNote],
@@ -244,7 +244,7 @@ def _distinct_quotes(ordered: object, notes: dict[str, CallNote], limit: int) ->
 
 
 def _answers(
-    statements: Sequence[Statement],
+    statements: list[Statement],
     members: np.ndarray,
     centroid: np.ndarray,
     notes: dict[str, CallNote],

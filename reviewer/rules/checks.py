@@ -72,6 +72,8 @@ class Check:
 class Existence(Check):
     """Flags every match of `tokens`/`raw`."""
 
+    pattern: regex.Pattern  # always compiled in __init__
+
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         nonword = bool(spec.get("nonword", False))
         super().__init__(spec, vocab if not nonword else [])
@@ -100,6 +102,8 @@ class Existence(Check):
 
 class Substitution(Check):
     """Flags keys of `swap` and suggests their values."""
+
+    pattern: regex.Pattern  # always compiled in __init__
 
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         super().__init__(spec, vocab)
@@ -183,6 +187,8 @@ def _unquote_first(message: str) -> str:
 class Occurrence(Check):
     """Flags a block where `token` occurs more than `max` or fewer than `min` times."""
 
+    pattern: regex.Pattern  # always compiled in __init__
+
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         super().__init__(spec, [])
         self.max = int(spec.get("max", 0) or 0)
@@ -205,6 +211,8 @@ class Occurrence(Check):
 
 class Repetition(Check):
     """Flags a token repeated back to back (`the the`)."""
+
+    pattern: regex.Pattern  # always compiled in __init__
 
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         super().__init__(spec, vocab)

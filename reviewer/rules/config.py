@@ -162,8 +162,8 @@ def load_config(config: Path) -> RuleSet:
                       global_checks=global_checks, config_path=config)
     for style in sorted(wanted):
         _load_style(ruleset, styles_dir, style, vocab)
-    for section in [*sections, None]:
-        checks = section.checks if section else global_checks
+    for maybe_section in [*sections, None]:
+        checks = maybe_section.checks if maybe_section else global_checks
         for name in checks:
             if name not in ruleset.rules and not name.startswith("Vale."):
                 ruleset.warnings.append(f"{config}: rule {name} is enabled but has no rule file")

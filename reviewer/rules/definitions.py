@@ -44,7 +44,7 @@ class Rule:
     link: str | None
     scope: Scope
     limit: int
-    check: object
+    check: checks.Check
     path: Path
     anchored: bool = False
 

@@ -6,6 +6,7 @@ import ast
 import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewer.rules.model import Block, FileState, Hit, format_message
@@ -91,12 +92,32 @@ class Readability:
         return []
 
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Mod: operator.mod, ast.Pow: operator.pow}
-_CMPOPS = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
-           ast.Eq: operator.eq, ast.NotEq: operator.ne}
-_MATH = {"sqrt": math.sqrt, "abs": abs, "log": math.log, "pow": math.pow, "min": min, "max": max,
-         "floor": math.floor, "ceil": math.ceil}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_CMPOPS = {
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+_MATH: dict[str, Callable[..., float]] = {
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "log": math.log,
+    "pow": math.pow,
+    "min": min,
+    "max": max,
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
 
 
 def evaluate(expr: str, names: dict[str, float]) -> float | bool:
@@ -149,6 +170,22 @@ class Metric:
         return []
 
 
-_VARIABLES = ("words", "sentences", "syllables", "characters", "complex_words", "long_words",
-              "polysyllabic_words", "paragraphs", "pre", "list", "blockquote", "heading_h1",
-              "heading_h2", "heading_h3", "heading_h4", "heading_h5", "heading_h6")
+_VARIABLES = (
+    "words",
+    "sentences",
+    "syllables",
+    "characters",
+    "complex_words",
+    "long_words",
+    "polysyllabic_words",
+    "paragraphs",
+    "pre",
+    "list",
+    "blockquote",
+    "heading_h1",
+    "heading_h2",
+    "heading_h3",
+    "heading_h4",
+    "heading_h5",
+    "heading_h6",
+)

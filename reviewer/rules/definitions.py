@@ -13,7 +13,7 @@ from reviewer.rules import casing, checks, metrics
 from reviewer.rules.model import LEVELS
 from reviewer.rules.scopes import Scope
 
-SUPPORTED = {
+SUPPORTED: dict[str, type[checks.Check | metrics.Readability | metrics.Metric]] = {
     "existence": checks.Existence,
     "substitution": checks.Substitution,
     "occurrence": checks.Occurrence,
@@ -44,7 +44,7 @@ class Rule:
     link: str | None
     scope: Scope
     limit: int
-    check: checks.Check
+    check: checks.Check | metrics.Readability | metrics.Metric
     path: Path
     anchored: bool = False
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import components as ui  # ui/components.py: the main script's folder is on the path
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
+from reviewer.feedback import FlagBook, open_flags
 from reviewer.graph import ReviewContext, review_draft
 from reviewer.models import BrandFinding, ObjectionFinding, Review
 from reviewer.report import counts, render
@@ -47,6 +49,21 @@ def main() -> None:
     draft: Draft | None = st.session_state.get("draft")
     if review is not None and draft is not None:
         show_review(ctx, review, draft)
+    else:
+        empty_state(ctx)
+
+
+def empty_state(ctx: ReviewContext) -> None:
+    """What the review will show, before the first one."""
+    if not ctx.themes:
+        st.info(ui.NO_CORPUS, icon=":material/inbox:")
+        return
+    calls = max((t.frequency for t in ctx.themes), default=0)
+    st.caption(
+        f"You get a verdict, the {len(ctx.themes)} objections customers raise (the most common in {calls} calls) "
+        "and whether your draft answers each one, with the reps' own words as evidence, brand findings on your "
+        "text, fixes to accept, and a report to download. Try a demo draft from `corpus/drafts/`."
+    )
 
 
 # ---- input and run ---------------------------------------------------------------------------
@@ -82,7 +99,7 @@ def draft_input(ctx: ReviewContext) -> None:
         run_review(ctx, draft, None if segment == ANY else segment, None if product == ANY else product)
 
 
-def read_draft(ctx: ReviewContext, uploaded, pasted: str) -> Draft | None:  # type: ignore[no-untyped-def]
+def read_draft(ctx: ReviewContext, uploaded: UploadedFile | None, pasted: str) -> Draft | None:
     """The uploaded file, else the pasted text, loaded and size-checked by `reviewer.drafts`."""
     try:
         if uploaded is not None:
@@ -418,9 +435,7 @@ def flag_forms(ctx: ReviewContext, review: Review, draft: Draft, style: list[Bra
         st.rerun()
 
 
-def _book():  # type: ignore[no-untyped-def]
-    from reviewer.feedback import open_flags
-
+def _book() -> FlagBook:
     return open_flags(ui.settings())
 
 

@@ -13,7 +13,6 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,7 +21,7 @@ from benchmarks.conversations import write_csv  # noqa: E402
 from reviewer.embeddings import get_embedder  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.objections import load_themes, refresh_themes  # noqa: E402
-from reviewer.objections.themes import notes_per_theme  # noqa: E402
+from reviewer.objections.themes import score_against_labels  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
 
 
@@ -43,15 +42,7 @@ def main() -> None:
         load_themes(settings)
         load_s = time.perf_counter() - started
 
-    found = notes_per_theme(themes)
-    mapping = {}
-    for theme in themes:
-        votes = Counter(label for note in theme.note_ids for label in truth.get(note, []))
-        mapping[theme.theme_id] = votes.most_common(1)[0][0] if theme.discovered and votes else theme.theme_id
-    tp = fp = fn = 0
-    for note_id, gold in truth.items():
-        predicted = {mapping[t] for t in found.get(note_id, set())}
-        tp, fp, fn = tp + len(predicted & set(gold)), fp + len(predicted - set(gold)), fn + len(set(gold) - predicted)
+    tp, fp, fn = score_against_labels(themes, truth)
     print(f"machine: {os.cpu_count()} cores; {args.n} conversations")
     print(f"build themes: {build_s:.2f} s; read stored themes: {load_s * 1000:.0f} ms")
     print(f"note-to-theme precision {tp / max(tp + fp, 1):.2f}, recall {tp / max(tp + fn, 1):.2f} (held-out phrasing)")

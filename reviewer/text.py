@@ -88,12 +88,19 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    start, end = trim_span(text, start, end)
+    if start < end:
+        spans.append((start, end))
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding whitespace; an empty span at start when it is all whitespace."""
     piece = text[start:end]
     stripped = piece.strip()
     if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    spans.append((start + lead, start + lead + len(stripped)))
+        return start, start
+    start += len(piece) - len(piece.lstrip())
+    return start, start + len(stripped)
 
 
 def sentences(text: str) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 import yaml
@@ -15,7 +14,7 @@ from reviewer.models import CallNote, Turn
 from reviewer.objections import filter_themes, load_themes
 from reviewer.objections.extract import extract_statements, objection_score
 from reviewer.objections.taxonomy import load_taxonomy
-from reviewer.objections.themes import notes_per_theme
+from reviewer.objections.themes import score_against_labels
 from reviewer.settings import CORPUS_DIR
 
 PRECISION_FLOOR = 0.70
@@ -72,16 +71,7 @@ def test_german_and_narrative_objections_score() -> None:
 def test_demo_themes_match_the_labels(demo_settings) -> None:
     labels = yaml.safe_load((CORPUS_DIR / "labels.yaml").read_text("utf-8"))["notes"]
     themes = load_themes(demo_settings)
-    found = notes_per_theme(themes)
-    # A discovered theme counts as the labelled theme most of its notes carry.
-    mapping = {}
-    for theme in themes:
-        votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
-        mapping[theme.theme_id] = votes.most_common(1)[0][0] if theme.discovered and votes else theme.theme_id
-    tp = fp = fn = 0
-    for note_id, gold in labels.items():
-        predicted = {mapping[t] for t in found.get(note_id, set())}
-        tp, fp, fn = tp + len(predicted & set(gold)), fp + len(predicted - set(gold)), fn + len(set(gold) - predicted)
+    tp, fp, fn = score_against_labels(themes, labels)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(
         f"\nnote-to-theme assignment on the demo labels: precision {precision:.2f}, recall {recall:.2f} "

@@ -11,7 +11,7 @@ import hashlib
 import re
 
 from reviewer.models import CallNote, Chunk, Role
-from reviewer.text import sentence_spans
+from reviewer.text import sentence_spans, trim_span
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
@@ -100,7 +100,7 @@ def _narrative_spans(text: str, start: int, end: int, max_chars: int) -> list[Sp
 
 def _pack(text: str, start: int, end: int, max_chars: int) -> list[Span]:
     """The trimmed span if it fits, else its sentences packed up to max_chars."""
-    start, end = _trim(text, start, end)
+    start, end = trim_span(text, start, end)
     if start >= end:
         return []
     if end - start <= max_chars:
@@ -132,20 +132,11 @@ def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[Span]:
         cut = text.rfind(" ", start + 1, start + max_chars + 1)
         if cut <= start:
             cut = start + max_chars
-        a, b = _trim(text, start, cut)
+        a, b = trim_span(text, start, cut)
         if a < b:
             pieces.append((a, b))
-        start, _ = _trim(text, cut, end)
-    a, b = _trim(text, start, end)
+        start, _ = trim_span(text, cut, end)
+    a, b = trim_span(text, start, end)
     if a < b:
         pieces.append((a, b))
     return pieces
-
-
-def _trim(text: str, start: int, end: int) -> Span:
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return start, start
-    start += len(piece) - len(piece.lstrip())
-    return start, start + len(stripped)

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from reviewer.models import Role, Turn
 from reviewer.settings import Settings
+from reviewer.text import trim_span
 
 # A label line: optional bullet/quote mark, optional timestamp, optional bold, a short label, a colon
 # followed by a space or the end of the line (so `https://...` and `10:30` never start a turn).
@@ -96,7 +97,7 @@ def split_turns(
         while stop_index < len(stops) and stops[stop_index] <= line_start:
             stop_index += 1
         limit = stops[stop_index] if stop_index < len(stops) else len(text)
-        start, end = _trim(text, content_from, limit)
+        start, end = trim_span(text, content_from, limit)
         if start >= end:
             continue
         turns.append(Turn(speaker=label, role="unknown", text=text[start:end], start=start, end=end))
@@ -265,12 +266,3 @@ def _is_exchange(kinds: list[str | None], candidates: list[tuple[int, int, str]]
 
 def _speaker_key(speaker: str) -> str:
     return " ".join(speaker.lower().split())
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return start, start
-    start += len(piece) - len(piece.lstrip())
-    return start, start + len(stripped)

@@ -342,3 +342,22 @@ def notes_per_theme(themes: Sequence[Theme]) -> dict[str, set[str]]:
         for note_id in theme.note_ids:
             result[note_id].add(theme.theme_id)
     return result
+
+
+def score_against_labels(themes: Sequence[Theme], labels: dict[str, list[str]]) -> tuple[int, int, int]:
+    """(right, wrong, missed) note-to-theme assignments against labelled notes.
+
+    A discovered theme counts as the labelled theme most of its notes carry.
+    """
+    found = notes_per_theme(themes)
+    mapping = {}
+    for theme in themes:
+        votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
+        mapping[theme.theme_id] = votes.most_common(1)[0][0] if theme.discovered and votes else theme.theme_id
+    right = wrong = missed = 0
+    for note_id, gold in labels.items():
+        predicted = {mapping[t] for t in found.get(note_id, set())}
+        right += len(predicted & set(gold))
+        wrong += len(predicted - set(gold))
+        missed += len(set(gold) - predicted)
+    return right, wrong, missed

@@ -34,7 +34,6 @@ class ReviewInput(TypedDict, total=False):
     draft: Draft
     segment: str | None
     product: str | None
-    audience: str | None
 
 
 class ReviewState(TypedDict, total=False):
@@ -43,7 +42,6 @@ class ReviewState(TypedDict, total=False):
     path: str
     segment: str | None
     product: str | None
-    audience: str | None
     draft: Draft  # the loaded, segmented draft
     draft_vectors: list[list[float]]  # one embedding per draft sentence
     themes: list[RelevantTheme]  # themes relevant to this draft, with their evidence

@@ -228,7 +228,8 @@ def _note_metadata(note: CallNote, source_path: str, file_sha: str) -> dict[str,
             "source": note.source,
             "source_path": source_path,
             "file_sha": file_sha,
-            "turns": json.dumps([t.model_dump() for t in note.turns], ensure_ascii=False),
+            # Turns as (speaker, role, start, end): their text is the note's, so it is not stored twice.
+            "turns": json.dumps([[t.speaker, t.role, t.start, t.end] for t in note.turns], ensure_ascii=False),
             "extra": json.dumps(note.metadata, ensure_ascii=False),
         }
     )
@@ -240,7 +241,10 @@ def _note_from(note_id: str, text: str, meta: dict[str, Any]) -> CallNote:
         text=text,
         source=str(meta.get("source", "")),
         source_path=str(meta.get("source_path", "")),
-        turns=[Turn(**t) for t in json.loads(str(meta.get("turns", "[]")))],
+        turns=[
+            Turn(speaker=speaker, role=role, start=start, end=end, text=text[start:end])
+            for speaker, role, start, end in json.loads(str(meta.get("turns", "[]")))
+        ],
         metadata=json.loads(str(meta.get("extra", "{}"))),
         **{f: meta.get(f) for f in _NOTE_FIELDS if meta.get(f) is not None},
     )

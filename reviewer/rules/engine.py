@@ -157,7 +157,7 @@ def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str,
     return BrandFinding.model_construct(
         finding_id=f"{rule.name}:{start}",
         rule=rule.name,
-        severity=level,
+        severity=level,  # type: ignore[arg-type]
         message=" ".join(hit.message.split()),
         line=line,
         col=col,

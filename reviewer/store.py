@@ -241,13 +241,18 @@ def _note_from(note_id: str, text: str, meta: dict[str, Any]) -> CallNote:
         text=text,
         source=str(meta.get("source", "")),
         source_path=str(meta.get("source_path", "")),
-        turns=[
-            Turn(speaker=speaker, role=role, start=start, end=end, text=text[start:end])
-            for speaker, role, start, end in json.loads(str(meta.get("turns", "[]")))
-        ],
+        turns=[_turn_from(t, text) for t in json.loads(str(meta.get("turns", "[]")))],
         metadata=json.loads(str(meta.get("extra", "{}"))),
         **{f: meta.get(f) for f in _NOTE_FIELDS if meta.get(f) is not None},
     )
+
+
+def _turn_from(stored: Any, text: str) -> Turn:
+    """A turn from its stored (speaker, role, start, end); stores written before that kept whole turns."""
+    if isinstance(stored, dict):
+        return Turn(**stored)
+    speaker, role, start, end = stored
+    return Turn(speaker=speaker, role=role, start=start, end=end, text=text[start:end])
 
 
 def _open_client(settings: Settings) -> Any:

@@ -56,7 +56,10 @@ def ingest(
     from reviewer.ingest.pipeline import ingest_paths
 
     settings = settings_for(data_dir)
-    feedback = [p for p in paths if p.name == "feedback"]
+    # Flags dropped in a feedback/ folder (named, or inside a named folder) are imported, not ingested.
+    feedback = [p for p in paths if p.name == "feedback"] + [
+        p / "feedback" for p in paths if p.name != "feedback" and (p / "feedback").is_dir()
+    ]
     if feedback:
         from reviewer.feedback.command import import_feedback_paths
 

@@ -208,3 +208,17 @@ def test_the_local_embedder_is_safe_to_share_between_threads(demo_settings) -> N
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda i: embedder.embed(texts[i:] + texts[:i]), range(32)))
     assert all(r.shape == (200, results[0].shape[1]) for r in results)
+
+
+def test_a_feedback_folder_inside_the_notes_is_imported_as_flags_not_notes(tmp_path) -> None:
+    from reviewer.feedback import open_flags
+
+    notes = tmp_path / "notes"
+    _write(notes, "a.md", NOTE)
+    _write(notes / "feedback", "flags.csv", "kind,text,draft\nmissed,Customers ask whether it runs on-prem,x.md\n")
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["ingest", str(notes), "--data-dir", str(data), "--no-themes"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "1 files ingested (1 notes" in result.stdout
+    flags = open_flags(Settings(data_dir=data)).list()
+    assert [f.text for f in flags] == ["Customers ask whether it runs on-prem"]

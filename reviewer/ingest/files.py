@@ -52,8 +52,9 @@ def is_note_file(path: Path) -> bool:
 
 def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, names in os.walk(root):
-        # Pruning in place stops os.walk from descending into hidden folders (.git, .venv, ...).
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        # Pruning in place stops os.walk from descending into hidden folders (.git, .venv, ...)
+        # and into feedback/ folders, whose files are reps' flags, not call notes.
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "feedback"]
         for name in names:
             path = Path(folder, name)
             if is_note_file(path) and path.is_file():

@@ -155,7 +155,7 @@ def _load(backend: str, settings: Settings) -> Embedder:
         return LiteLLMEmbedder(settings, backend.removeprefix("litellm/"))
     raise ConfigError(
         "REVIEWER_EMBEDDINGS",
-        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<model>",
+        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<provider>/<model>",
     )
 
 
@@ -169,5 +169,5 @@ def backend_name(settings: Settings) -> str:
         return backend
     raise ConfigError(
         "REVIEWER_EMBEDDINGS",
-        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<model>",
+        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<provider>/<model>",
     )

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         description=(
             "Embedding backend: 'static' (model2vec distilled from the packaged all-MiniLM-L6-v2), "
             "'minilm' (the packaged model through sentence-transformers), 'hash' (no model; tests), "
-            "or 'litellm/<model>' (your provider's embedding model)."
+            "or 'litellm/<provider>/<model>' (your provider's embedding model)."
         ),
     )
     model_cache: Path = Field(

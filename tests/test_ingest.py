@@ -222,3 +222,16 @@ def test_a_feedback_folder_inside_the_notes_is_imported_as_flags_not_notes(tmp_p
     assert "1 files ingested (1 notes" in result.stdout
     flags = open_flags(Settings(data_dir=data)).list()
     assert [f.text for f in flags] == ["Customers ask whether it runs on-prem"]
+
+
+def test_a_providers_embedding_model_through_litellm(tmp_path, fake_openai_server, llm_settings) -> None:
+    settings = llm_settings.model_copy(
+        update={"data_dir": tmp_path / "data", "embeddings": "litellm/openai/fake-embed"}
+    )
+    report = ingest_paths([_write(tmp_path / "notes", "a.md", NOTE)], settings)
+    assert report.notes == 1
+    assert fake_openai_server.embedding_requests, "the chunks were embedded by the provider"
+    assert all(r["model"] == "fake-embed" for r in fake_openai_server.embedding_requests)
+    assert open_store(settings).embedding_model == "litellm/openai/fake-embed"
+    for request in fake_openai_server.embedding_requests:
+        assert "@example.com" not in json.dumps(request)  # redacted before it left the machine

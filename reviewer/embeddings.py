@@ -131,16 +131,17 @@ class LiteLLMEmbedder:
 
 
 _lock = threading.Lock()
-_loaded: dict[tuple[str, Path], Embedder] = {}
+_loaded: dict[tuple[str, Path, str | None], Embedder] = {}
 
 
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder named by `REVIEWER_EMBEDDINGS`, loaded once per process."""
-    backend = settings.embeddings.strip()
-    key = (backend, settings.model_cache)
+    name = backend_name(settings)
+    # A provider's model is cheap to "load" but depends on where it is served.
+    key = (name, settings.model_cache, settings.api_base if name.startswith("litellm/") else None)
     with _lock:
         if key not in _loaded:
-            _loaded[key] = _load(backend, settings)
+            _loaded[key] = _load(settings.embeddings.strip(), settings)
         return _loaded[key]
 
 
@@ -151,12 +152,7 @@ def _load(backend: str, settings: Settings) -> Embedder:
         return MiniLMEmbedder()
     if backend == "hash":
         return HashEmbedder()
-    if backend.startswith("litellm/") and len(backend) > len("litellm/"):
-        return LiteLLMEmbedder(settings, backend.removeprefix("litellm/"))
-    raise ConfigError(
-        "REVIEWER_EMBEDDINGS",
-        f"unknown embedding backend {backend!r}: use static, minilm, hash or litellm/<provider>/<model>",
-    )
+    return LiteLLMEmbedder(settings, backend.removeprefix("litellm/"))
 
 
 def backend_name(settings: Settings) -> str:

@@ -88,8 +88,15 @@ def _ensure_distilled(cache_dir: Path) -> Path:
     with FileLock(str(cache_dir / f"{StaticEmbedder.name}.lock")):
         if (target / "model.safetensors").exists():
             return target
-        from model2vec.distill import distill
+        import sys
 
+        from model2vec.distill import distill
+        from transformers.utils import logging as transformers_logging
+
+        sys.stderr.write(
+            "Preparing the local embedding model from the packaged all-MiniLM-L6-v2 (once per machine, about 15 s)...\n"
+        )
+        transformers_logging.set_verbosity_error()  # its load report is noise to a user here
         model = distill(model_name=str(_packaged_minilm()), pca_dims=_STATIC_DIMS)
         partial = cache_dir / f".{StaticEmbedder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)

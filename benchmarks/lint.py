@@ -58,8 +58,10 @@ def main() -> int:
     findings = lint_text(text, ruleset, "md", "bench.md")
     # CPU time is the one-core figure; wall time also counts waiting for a busy machine.
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{len(text.encode('utf-8')) / 1e6:.2f} MB, {lines} lines, {len(ruleset.rules)} rules, "
-          f"{len(findings)} findings in {elapsed:.2f} s")
+    print(
+        f"{len(text.encode('utf-8')) / 1e6:.2f} MB, {lines} lines, {len(ruleset.rules)} rules, "
+        f"{len(findings)} findings in {elapsed:.2f} s"
+    )
     print(f"wall: {lines / elapsed:,.0f} lines/s, {len(findings) / elapsed:,.0f} findings/s")
     print(f"cpu:  {lines / cpu:,.0f} lines/s, {len(findings) / cpu:,.0f} findings/s ({cpu:.2f} s)")
     return 0

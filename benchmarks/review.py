@@ -49,15 +49,22 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "data")
         ingest_paths([csv_path], settings)
         themes = refresh_themes(settings)
-        print(f"machine: {os.cpu_count()} cores; {args.n} conversations ingested, {len(themes)} themes; "
-              f"draft {DRAFT.name}")
+        print(
+            f"machine: {os.cpu_count()} cores; {args.n} conversations ingested, {len(themes)} themes; "
+            f"draft {DRAFT.name}"
+        )
 
         cli = []
         env = {**os.environ, "REVIEWER_DATA_DIR": str(settings.data_dir)}
         for _ in range(5):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "reviewer", "review", str(DRAFT), "--format", "json",
-                            "--fail-on", "never"], env=env, check=True, capture_output=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "reviewer", "review", str(DRAFT), "--format", "json", "--fail-on", "never"],
+                env=env,
+                check=True,
+                capture_output=True,
+                cwd=ROOT,
+            )
             cli.append(time.perf_counter() - started)
         print(f"command line (new process): {percentiles(cli)}")
 
@@ -70,8 +77,10 @@ def main() -> None:
             warm.append(time.perf_counter() - started)
         print(f"warm, in process:           {percentiles(warm)}")
         quotes_from_customers = sum(1 for f in review.objections for e in f.evidence)
-        print(f"findings: {len(review.objections)} objections with {quotes_from_customers} customer quotes, "
-              f"{len(review.brand)} brand, {len(review.tone)} tone")
+        print(
+            f"findings: {len(review.objections)} objections with {quotes_from_customers} customer quotes, "
+            f"{len(review.brand)} brand, {len(review.tone)} tone"
+        )
 
         llm_round_trips(settings, args.delay)
 
@@ -82,15 +91,18 @@ def llm_round_trips(settings: Settings, delay: float) -> None:
     from tests.review_helpers import model_answer
 
     with FakeOpenAIServer(default=Reply(content=model_answer, delay=delay)) as server:
-        llm_settings = settings.model_copy(update={
-            "model": "openai/fake-model", "api_base": server.base_url, "api_key": "sk-bench"})
+        llm_settings = settings.model_copy(
+            update={"model": "openai/fake-model", "api_base": server.base_url, "api_key": "sk-bench"}
+        )
         ctx = build_context(llm_settings, llm=LLMClient(llm_settings, cache=False))
         started = time.perf_counter()
         review = review_draft(ctx, path=DRAFT)
         wall = time.perf_counter() - started
-    print(f"LLM path (fake server, {delay:.1f} s per answer): {review.usage.llm_calls} calls, "
-          f"{wall / delay:.1f} sequential round trips ({wall:.2f} s), "
-          f"{review.usage.prompt_tokens} prompt tokens per review")
+    print(
+        f"LLM path (fake server, {delay:.1f} s per answer): {review.usage.llm_calls} calls, "
+        f"{wall / delay:.1f} sequential round trips ({wall:.2f} s), "
+        f"{review.usage.prompt_tokens} prompt tokens per review"
+    )
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ class CallNote(BaseModel):
 
     note_id: str = Field(description="Stable id: the CRM id when given, else derived from the file.")
     text: str = Field(description="The note text, redacted.")
-    source: str = Field(
-        description="Reader that produced it: csv, markdown, text, jsonl, vtt, srt, feedback."
-    )
+    source: str = Field(description="Reader that produced it: csv, markdown, text, jsonl, vtt, srt, feedback.")
     source_path: str = Field(description="File the note came from.")
     date: str | None = Field(None, description="ISO date of the call when known.")
     account: str | None = Field(None, description="Customer account (company) name.")
@@ -124,9 +122,7 @@ class ObjectionFinding(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     draft_span: Span | None = Field(None, description="Where the draft answers or contradicts it.")
     suggestion: str = Field("", description="A concrete change to the draft.")
-    answers: list[Evidence] = Field(
-        default_factory=list, description="What reps answered in calls, for reference."
-    )
+    answers: list[Evidence] = Field(default_factory=list, description="What reps answered in calls, for reference.")
     rationale: str = Field("", description="Why the judge decided this status.")
 
 

@@ -48,9 +48,7 @@ class Settings(BaseSettings):
     guidelines: Path = Field(
         CORPUS_DIR / "guidelines", description="Folder with guidelines.md and the Vale-style rules."
     )
-    taxonomy: Path | None = Field(
-        CORPUS_DIR / "objections.yaml", description="Optional objection taxonomy (YAML)."
-    )
+    taxonomy: Path | None = Field(CORPUS_DIR / "objections.yaml", description="Optional objection taxonomy (YAML).")
     redact: bool = Field(True, description="Redact personal data before storing or sending text.")
     seller_roles: list[str] = Field(
         default_factory=lambda: [

@@ -114,9 +114,7 @@ class FakeOpenAIServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         # Handlers may still sleep on a scripted delay when a test ends; they must not block exit.
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.02,), name="fake-openai", daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-openai", daemon=True)
         self._thread.start()
         return self
 
@@ -187,8 +185,7 @@ def _embedding_body(request: dict[str, Any]) -> dict[str, Any]:
     return {
         "object": "list",
         "data": [
-            {"object": "embedding", "index": i, "embedding": fake_vector(str(text))}
-            for i, text in enumerate(inputs)
+            {"object": "embedding", "index": i, "embedding": fake_vector(str(text))} for i, text in enumerate(inputs)
         ],
         "model": request.get("model", "fake-embedding"),
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
@@ -365,9 +362,7 @@ def fake_openai_server() -> Iterator[FakeOpenAIServer]:
 
 
 @pytest.fixture
-def llm_settings(
-    tmp_path: Any, fake_openai_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
+def llm_settings(tmp_path: Any, fake_openai_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings that point litellm at the fake server, with short timeouts and tiny backoff."""
     from reviewer import llm
 

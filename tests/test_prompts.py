@@ -92,9 +92,7 @@ def test_prompt_names_cannot_leave_the_folder():
 
 def _fence_parts(fenced: str) -> tuple[str, str, str]:
     """(preamble, inner text, delimiter token) of a fenced block."""
-    match = re.search(
-        r"^<<<([A-Z0-9 _-]+) ([0-9a-f]+)>>>\n(.*)\n<<<END \1 \2>>>\Z", fenced, re.DOTALL | re.MULTILINE
-    )
+    match = re.search(r"^<<<([A-Z0-9 _-]+) ([0-9a-f]+)>>>\n(.*)\n<<<END \1 \2>>>\Z", fenced, re.DOTALL | re.MULTILINE)
     assert match, fenced
     return fenced[: match.start()], match.group(3), match.group(2)
 

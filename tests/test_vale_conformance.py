@@ -32,8 +32,15 @@ XFAIL = {
 
 def _scenarios() -> list:
     if not CONFORMANCE.is_dir():
-        return [pytest.param(None, None, marks=pytest.mark.skip(
-            reason=f"Vale conformance data not found at {CONFORMANCE} (set REVIEWER_CONFORMANCE_DIR)"))]
+        return [
+            pytest.param(
+                None,
+                None,
+                marks=pytest.mark.skip(
+                    reason=f"Vale conformance data not found at {CONFORMANCE} (set REVIEWER_CONFORMANCE_DIR)"
+                ),
+            )
+        ]
     params = []
     for style in STYLES:
         for scenario in json.loads((CONFORMANCE / style / "expected.json").read_text(encoding="utf-8")):
@@ -59,8 +66,10 @@ def run_scenario(style: str, scenario: dict) -> tuple[set, set]:
 def test_scenario(style: str, scenario: dict) -> None:
     expected, actual = run_scenario(style, scenario)
     missing, extra = sorted(expected - actual), sorted(actual - expected)
-    print(f"{style} / {scenario['scenario']}: matched {len(expected & actual)}/{len(expected)}, "
-          f"missing {len(missing)}, extra {len(extra)}")
+    print(
+        f"{style} / {scenario['scenario']}: matched {len(expected & actual)}/{len(expected)}, "
+        f"missing {len(missing)}, extra {len(extra)}"
+    )
     assert not missing and not extra, f"missing={missing}\nextra={extra}"
 
 

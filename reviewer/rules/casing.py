@@ -14,8 +14,31 @@ _NUMBERED = regex.compile(r"\d+\.")
 # Words a title keeps in lower case unless first or last (AP keeps 4+ letter words capitalised).
 _ARTICLES = {"a", "an", "the"}
 _CONJUNCTIONS = {"and", "but", "for", "nor", "or", "so", "yet"}
-_SHORT_PREPOSITIONS = {"as", "at", "by", "en", "for", "in", "of", "off", "on", "out", "per", "to",
-                       "up", "via", "vs", "vs.", "v.", "with", "from", "into", "over", "upon", "onto"}
+_SHORT_PREPOSITIONS = {
+    "as",
+    "at",
+    "by",
+    "en",
+    "for",
+    "in",
+    "of",
+    "off",
+    "on",
+    "out",
+    "per",
+    "to",
+    "up",
+    "via",
+    "vs",
+    "vs.",
+    "v.",
+    "with",
+    "from",
+    "into",
+    "over",
+    "upon",
+    "onto",
+}
 
 
 def _cap(word: str) -> str:

@@ -77,8 +77,9 @@ class Existence(Check):
     def __init__(self, spec: dict, vocab: list[str]) -> None:
         nonword = bool(spec.get("nonword", False))
         super().__init__(spec, vocab if not nonword else [])
-        source = token_regex(_as_list(spec.get("tokens")), _as_list(spec.get("raw")), nonword,
-                             bool(spec.get("append", False)))
+        source = token_regex(
+            _as_list(spec.get("tokens")), _as_list(spec.get("raw")), nonword, bool(spec.get("append", False))
+        )
         self.pattern = compile_pattern(source, bool(spec.get("ignorecase", False)))
         tokens = _as_list(spec.get("tokens"))
         self.prefilter = fast_prefilter(tokens, bool(spec.get("ignorecase")), nonword)
@@ -86,7 +87,8 @@ class Existence(Check):
             # raw + tokens can only match where the tokens do; the tokens alone scan faster.
             self.prefilter = self.prefilter or compile_pattern(
                 (NONWORD_TEMPLATE if nonword else WORD_TEMPLATE).format(join_tokens(tokens)),
-                bool(spec.get("ignorecase")))
+                bool(spec.get("ignorecase")),
+            )
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
         hits = []
@@ -219,8 +221,7 @@ class Repetition(Check):
         self.max = int(spec.get("max", 0) or 0)
         self.alpha = bool(spec.get("alpha", False))
         self.ignorecase = bool(spec.get("ignorecase", False))
-        self.pattern = compile_pattern("(" + "|".join(_as_list(spec.get("tokens"))) + ")",
-                                       self.ignorecase)
+        self.pattern = compile_pattern("(" + "|".join(_as_list(spec.get("tokens"))) + ")", self.ignorecase)
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
         from reviewer.rules.sentences import split_sentences
@@ -233,9 +234,8 @@ class Repetition(Check):
             if hit:
                 count += 1
             if hit and count > self.max:
-                span = block.text[prev_start:m.end()]
-                if len(split_sentences(span)) == 1 and not self.excepted(
-                        block.text, span, prev_start, m.end()):
+                span = block.text[prev_start : m.end()]
+                if len(split_sentences(span)) == 1 and not self.excepted(block.text, span, prev_start, m.end()):
                     found = self.hit(prev_start, m.end(), span)
                     found.message = format_message(self.message, curr)
                     hits.append(found)
@@ -256,8 +256,9 @@ class Consistency(Check):
         self.steps = []
         for i, (first, second) in enumerate(either.items()):
             source = template.format(f"({first})|({second})")
-            self.steps.append((compile_pattern(source, bool(spec.get("ignorecase"))),
-                               count_capture_groups(str(first)), i))
+            self.steps.append(
+                (compile_pattern(source, bool(spec.get("ignorecase"))), count_capture_groups(str(first)), i)
+            )
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
         hits = []
@@ -270,7 +271,7 @@ class Consistency(Check):
                 seen.add(f"{i}:{side}")
                 last = m.span(index)
             if last is not None and {f"{i}:1", f"{i}:2"} <= seen:
-                hits.append(self.hit(last[0], last[1], block.text[last[0]:last[1]]))
+                hits.append(self.hit(last[0], last[1], block.text[last[0] : last[1]]))
         return hits
 
 

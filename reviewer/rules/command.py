@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -57,8 +58,10 @@ def _json(results: dict[str, list[BrandFinding]]) -> str:
                 "Span": [f.col, f.col + max(len(f.span.text), 1) - 1],
                 "Match": f.span.text,
                 "Link": f.link or "",
-                "Action": {"Name": "replace" if f.suggestion is not None else "",
-                           "Params": [f.suggestion] if f.suggestion is not None else None},
+                "Action": {
+                    "Name": "replace" if f.suggestion is not None else "",
+                    "Params": [f.suggestion] if f.suggestion is not None else None,
+                },
                 "Offset": [f.span.start, f.span.end],
             }
             for f in sorted(findings, key=lambda x: (x.line, x.col, x.rule))
@@ -86,10 +89,11 @@ def _text(results: dict[str, list[BrandFinding]]) -> None:
 
 
 def lint(
-    paths: list[Path] = typer.Argument(..., help="Files or folders to lint (Markdown, HTML, text, rst)."),  # noqa: B008
-    config: Path | None = typer.Option(None, "--config", help="A .vale.ini (default: ./.vale.ini, "  # noqa: B008
-                                       "else the guidelines folder's)."),
-    output: str = typer.Option("line", "--output", help="line, json or text."),
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to lint (Markdown, HTML, text, rst).")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A .vale.ini (default: ./.vale.ini, else the guidelines folder's).")
+    ] = None,
+    output: Annotated[str, typer.Option("--output", help="line, json or text.")] = "line",
 ) -> None:
     """Check files against the brand rules (Vale-compatible styles); exit 1 on error-level findings."""
     if output not in OUTPUTS:

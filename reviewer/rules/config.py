@@ -76,11 +76,11 @@ def glob_to_regex(glob: str) -> re.Pattern:
             if close < 0:
                 out.append(re.escape(c))
             else:
-                out.append("(?:" + "|".join(re.escape(p) for p in glob[i + 1:close].split(",")) + ")")
+                out.append("(?:" + "|".join(re.escape(p) for p in glob[i + 1 : close].split(",")) + ")")
                 i = close
         elif c == "[":
             close = glob.find("]", i)
-            out.append(glob[i:close + 1] if close > 0 else re.escape(c))
+            out.append(glob[i : close + 1] if close > 0 else re.escape(c))
             i = close if close > 0 else i
         else:
             out.append(re.escape(c))
@@ -158,8 +158,9 @@ def load_config(config: Path) -> RuleSet:
         if "." in key and key[0].isupper():
             global_checks[key] = _switch(config, key, value)
             wanted.add(key.split(".", 1)[0])
-    ruleset = RuleSet({}, sections, LEVELS[level], global_styles=global_styles,
-                      global_checks=global_checks, config_path=config)
+    ruleset = RuleSet(
+        {}, sections, LEVELS[level], global_styles=global_styles, global_checks=global_checks, config_path=config
+    )
     for style in sorted(wanted):
         _load_style(ruleset, styles_dir, style, vocab)
     for maybe_section in [*sections, None]:
@@ -192,8 +193,11 @@ def _vocab(styles_dir: Path, names: list[str]) -> list[str]:
         for folder in (styles_dir / "config" / "vocabularies" / name, styles_dir / "Vocab" / name):
             accept = folder / "accept.txt"
             if accept.is_file():
-                terms += [t.strip() for t in accept.read_text(encoding="utf-8").splitlines()
-                          if t.strip() and not t.startswith("#")]
+                terms += [
+                    t.strip()
+                    for t in accept.read_text(encoding="utf-8").splitlines()
+                    if t.strip() and not t.startswith("#")
+                ]
     return terms
 
 
@@ -203,8 +207,7 @@ def _load_style(ruleset: RuleSet, styles_dir: Path, style: str, vocab: list[str]
         return
     folder = styles_dir / style
     if not folder.is_dir():
-        raise ConfigError(ruleset.config_path or styles_dir,
-                          f"style '{style}' not found in StylesPath ({styles_dir})")
+        raise ConfigError(ruleset.config_path or styles_dir, f"style '{style}' not found in StylesPath ({styles_dir})")
     for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
         name = f"{style}.{path.stem}"
         try:
@@ -218,11 +221,23 @@ def _builtin_vale(ruleset: RuleSet, vocab: list[str]) -> None:
     here = Path("<built-in Vale style>")
     if vocab:
         swap = {f"(?i){t}" if not t.startswith("(?i)") else t: t for t in vocab if t.isalpha()}
-        spec = {"extends": "substitution", "level": "error", "message": "Use '%s' instead of '%s'.",
-                "ignorecase": True, "swap": {k[4:]: v for k, v in swap.items()}, "vocab": False}
+        spec = {
+            "extends": "substitution",
+            "level": "error",
+            "message": "Use '%s' instead of '%s'.",
+            "ignorecase": True,
+            "swap": {k[4:]: v for k, v in swap.items()},
+            "vocab": False,
+        }
         ruleset.rules["Vale.Terms"] = build_rule(spec, "Vale.Terms", here, [])
-    spec = {"extends": "repetition", "level": "error", "message": "'%s' is repeated!",
-            "ignorecase": True, "alpha": True, "tokens": [r"[^\s.!?]+"],
-            "action": {"name": "edit", "params": ["truncate", " "]}}
+    spec = {
+        "extends": "repetition",
+        "level": "error",
+        "message": "'%s' is repeated!",
+        "ignorecase": True,
+        "alpha": True,
+        "tokens": [r"[^\s.!?]+"],
+        "action": {"name": "edit", "params": ["truncate", " "]},
+    }
     ruleset.rules["Vale.Repetition"] = build_rule(spec, "Vale.Repetition", here, [])
     ruleset.warnings.append("Vale.Spelling: rule type 'spelling' is not supported; rule skipped")

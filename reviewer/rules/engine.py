@@ -19,15 +19,33 @@ from reviewer.rules.plain import adoc_blocks, rst_blocks, text_blocks
 from reviewer.rules.sentences import split_sentences
 
 FORMATS = {
-    ".md": "md", ".markdown": "md", ".mdown": "md", ".mkd": "md",
-    ".html": "html", ".htm": "html", ".xhtml": "html",
-    ".txt": "txt", ".text": "txt",
-    ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".asc": "adoc",
+    ".md": "md",
+    ".markdown": "md",
+    ".mdown": "md",
+    ".mkd": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".txt": "txt",
+    ".text": "txt",
+    ".rst": "rst",
+    ".adoc": "adoc",
+    ".asciidoc": "adoc",
+    ".asc": "adoc",
 }
-_ALIASES = {"markdown": "md", "md": "md", "html": "html", "htm": "html", "txt": "txt", "text": "txt",
-            "plain": "txt", "rst": "rst", "adoc": "adoc", "asciidoc": "adoc"}
-_PARSERS = {"md": markdown_blocks, "html": html_blocks, "txt": text_blocks, "rst": rst_blocks,
-            "adoc": adoc_blocks}
+_ALIASES = {
+    "markdown": "md",
+    "md": "md",
+    "html": "html",
+    "htm": "html",
+    "txt": "txt",
+    "text": "txt",
+    "plain": "txt",
+    "rst": "rst",
+    "adoc": "adoc",
+    "asciidoc": "adoc",
+}
+_PARSERS = {"md": markdown_blocks, "html": html_blocks, "txt": text_blocks, "rst": rst_blocks, "adoc": adoc_blocks}
 _NEWLINE = re.compile("\n")
 _SKIP_DIRS = {"node_modules", "__pycache__", ".git", ".venv", "venv"}
 
@@ -94,7 +112,7 @@ class _Corpus:
         for m in pattern.finditer(self.text):
             first = bisect_right(self.starts, m.start()) - 1
             last = bisect_right(self.starts, max(m.start(), m.end() - 1)) - 1
-            hit.update(self.indices[first:last + 1])
+            hit.update(self.indices[first : last + 1])
         return sorted(hit)
 
 
@@ -144,8 +162,7 @@ def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = N
     return sorted(findings.values(), key=lambda f: (f.span.start, f.line, f.col, f.rule))
 
 
-def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str,
-             line_starts: list[int]) -> BrandFinding:
+def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str, line_starts: list[int]) -> BrandFinding:
     if hit.start < 0:
         start = end = 0
     else:

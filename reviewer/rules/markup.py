@@ -201,10 +201,25 @@ def _skip_link_target(src: str, cursor: int, end: int) -> int:
     return cursor
 
 
-_BLOCK_TAGS = {"p": PROSE, "li": "text.list", "blockquote": "text.blockquote", "td": "text.table.cell",
-               "th": "text.table.header", "dd": PROSE, "dt": PROSE, "caption": "text.table.caption",
-               "figcaption": "text.figure.caption", "div": PROSE, "section": PROSE, "article": PROSE,
-               "header": PROSE, "footer": PROSE, "body": PROSE, "main": PROSE, "td ": PROSE}
+_BLOCK_TAGS = {
+    "p": PROSE,
+    "li": "text.list",
+    "blockquote": "text.blockquote",
+    "td": "text.table.cell",
+    "th": "text.table.header",
+    "dd": PROSE,
+    "dt": PROSE,
+    "caption": "text.table.caption",
+    "figcaption": "text.figure.caption",
+    "div": PROSE,
+    "section": PROSE,
+    "article": PROSE,
+    "header": PROSE,
+    "footer": PROSE,
+    "body": PROSE,
+    "main": PROSE,
+    "td ": PROSE,
+}
 _SKIP_TAGS = {"script", "style", "pre", "figure", "noscript", "iframe", "svg", "head", "template"}
 _MASK_TAGS = {"code", "tt", "kbd", "samp", "var"}
 

@@ -37,8 +37,11 @@ class Block:
 
     def sub(self, start: int, end: int, scope: str) -> Block:
         """A block for text[start:end] that keeps the map to the source."""
-        return Block(self.text[start:end], scope, [0], [self.origin(start)]) if self._simple(
-            start, end) else self._slice(start, end, scope)
+        return (
+            Block(self.text[start:end], scope, [0], [self.origin(start)])
+            if self._simple(start, end)
+            else self._slice(start, end, scope)
+        )
 
     def _simple(self, start: int, end: int) -> bool:
         # One map piece covers the whole range: a single offset is enough.

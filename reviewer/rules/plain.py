@@ -60,8 +60,7 @@ def rst_blocks(text: str) -> Document:
     levels: list[str] = []
     for start, end in _paragraphs(src):
         chunk = src[start:end].rstrip("\n").split("\n")
-        if len(chunk) >= 2 and _RST_UNDERLINE.match(chunk[-1]) and len(chunk[-1].strip()) >= len(
-                chunk[-2].strip()):
+        if len(chunk) >= 2 and _RST_UNDERLINE.match(chunk[-1]) and len(chunk[-1].strip()) >= len(chunk[-2].strip()):
             marker = chunk[-1].strip()[0]
             if marker not in levels:
                 levels.append(marker)

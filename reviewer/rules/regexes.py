@@ -30,8 +30,7 @@ def join_tokens(tokens: list[str]) -> str:
     return "|".join(t for t in tokens if t.strip())
 
 
-def token_regex(tokens: list[str], raw: list[str] | None = None, nonword: bool = False,
-                append: bool = False) -> str:
+def token_regex(tokens: list[str], raw: list[str] | None = None, nonword: bool = False, append: bool = False) -> str:
     """Existence pattern: `raw` parts then the word-bounded token alternation (or after, with append)."""
     joined = join_tokens(tokens)
     template = WORD_TEMPLATE if (not nonword and joined) else NONWORD_TEMPLATE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import regex
 
 from reviewer.rules.model import Block, FileState, Hit, apply_action, format_message, to_sentence
@@ -91,14 +93,19 @@ class Existence(Check):
             )
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
+        return self.hits_from(block, self.pattern.finditer(block.text))
+
+    def hits_from(self, block: Block, matches: Iterable[regex.Match], offset: int = 0) -> list[Hit]:
+        """Hits for matches of `pattern` found in a text where the block starts at `offset`."""
         hits = []
-        for m in self.pattern.finditer(block.text):
+        for m in matches:
             if m.end() == m.start():
                 continue
+            start, end = m.start() - offset, m.end() - offset
             observed = m.group().strip()
-            if not self.excepted(block.text, observed, m.start(), m.end()):
+            if not self.excepted(block.text, observed, start, end):
                 groups = tuple(g or "" for g in m.groups())
-                hits.append(self.hit(m.start(), m.end(), m.group(), groups))
+                hits.append(self.hit(start, end, m.group(), groups))
         return hits
 
 

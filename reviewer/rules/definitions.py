@@ -47,6 +47,8 @@ class Rule:
     check: checks.Check | metrics.Readability | metrics.Metric
     path: Path
     anchored: bool = False
+    # Matches found in the joined blocks are the block's own matches (no lookahead past its end).
+    reusable: bool = False
 
 
 def load_rule(path: Path, name: str, vocab: list[str]) -> Rule:
@@ -107,6 +109,7 @@ def build_rule(spec: dict, name: str, path: Path, vocab: list[str]) -> Rule:
         check=check,
         path=path,
         anchored=_boundary_sensitive(source),
+        reusable=not _boundary_sensitive(source) and "(?=" not in source,
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import regex
 
 from reviewer.errors import InputError
 from reviewer.models import BrandFinding, Span
-from reviewer.rules.checks import Occurrence, Repetition
+from reviewer.rules.checks import Existence, Occurrence, Repetition
 from reviewer.rules.config import RuleSet
 from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
@@ -100,11 +102,27 @@ class _Corpus:
     def __init__(self, blocks: list[Block], indices: list[int]) -> None:
         self.indices = indices
         self.starts = []
+        self.lengths = []
         pos = 0
         for i in indices:
             self.starts.append(pos)
+            self.lengths.append(len(blocks[i].text))
             pos += len(blocks[i].text) + 2
         self.text = "\n\n".join(blocks[i].text for i in indices)
+
+    def matches_by_block(self, pattern: regex.Pattern) -> tuple[dict[int, list[regex.Match]], set[int]]:
+        """One scan of the joined blocks: the matches inside each block (by block index), and the
+        blocks that a match crossed into or out of, where the scan may differ from the block's own."""
+        inside: dict[int, list[regex.Match]] = {}
+        crossed: set[int] = set()
+        for m in pattern.finditer(self.text):
+            first = bisect_right(self.starts, m.start()) - 1
+            last = bisect_right(self.starts, max(m.start(), m.end() - 1)) - 1
+            if first == last and m.end() <= self.starts[first] + self.lengths[first]:
+                inside.setdefault(self.indices[first], []).append(m)
+            else:
+                crossed.update(self.indices[first : last + 1])
+        return inside, crossed
 
     def touched(self, pattern) -> list[int]:
         """Indices of blocks a match of pattern starts in or runs into."""
@@ -126,6 +144,25 @@ def _targets(rule: Rule, indices: list[int], corpus: _Corpus | None) -> list[int
         # Counting rules match nearly every block: a search first would only add work.
         return indices
     return corpus.touched(getattr(rule.check, "prefilter", None) or pattern)
+
+
+def _rule_hits(rule: Rule, blocks: list[Block], corpus: _Corpus, state: FileState) -> Iterator[tuple[Block, list[Hit]]]:
+    """Each block the rule may fire in, with its hits, in block order."""
+    check = rule.check
+    if isinstance(check, Existence) and rule.reusable and check.prefilter is None:
+        # The document-wide scan already found the matches: use them instead of scanning again,
+        # except in blocks a match crossed into, which are scanned on their own as before.
+        inside, crossed = corpus.matches_by_block(check.pattern)
+        start_of = dict(zip(corpus.indices, corpus.starts, strict=True))
+        for i in sorted(inside.keys() | crossed):
+            block = blocks[i]
+            if i in crossed:
+                yield block, check.run(block, state)
+            else:
+                yield block, check.hits_from(block, inside[i], start_of[i])
+        return
+    for i in _targets(rule, corpus.indices, corpus):
+        yield blocks[i], check.run(blocks[i], state)
 
 
 def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
@@ -150,9 +187,8 @@ def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = N
         if wanted not in corpora:
             corpora[wanted] = _Corpus(blocks, [i for i, b in enumerate(blocks) if b.scope in wanted])
         count = 0
-        for i in _targets(rule, corpora[wanted].indices, corpora[wanted]):
-            block = blocks[i]
-            for hit in rule.check.run(block, state):
+        for block, hits in _rule_hits(rule, blocks, corpora[wanted], state):
+            for hit in hits:
                 finding = _finding(rule, level, hit, block, text, line_starts)
                 key = (finding.line, finding.col, rule.name)
                 if key in findings or (rule.limit and count >= rule.limit):

@@ -142,12 +142,17 @@ class Substitution(Check):
         return expected
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
+        return self.hits_from(block, self.pattern.finditer(block.text))
+
+    def hits_from(self, block: Block, matches: Iterable[regex.Match], offset: int = 0) -> list[Hit]:
+        """Hits for matches of `pattern` found in a text where the block starts at `offset`."""
         hits = []
-        for m in self.pattern.finditer(block.text):
+        for m in matches:
             index = m.lastindex
             if index is None:
                 continue
             start, end = m.span(index)
+            start, end = start - offset, end - offset
             observed = m.group(index)
             expected = self._expected(index - 1, observed)
             replace = self.action.get("name") == "replace"

@@ -12,7 +12,7 @@ import regex
 
 from reviewer.errors import InputError
 from reviewer.models import BrandFinding, Span
-from reviewer.rules.checks import Existence, Occurrence, Repetition
+from reviewer.rules.checks import Existence, Occurrence, Repetition, Substitution
 from reviewer.rules.config import RuleSet
 from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
@@ -149,7 +149,7 @@ def _targets(rule: Rule, indices: list[int], corpus: _Corpus | None) -> list[int
 def _rule_hits(rule: Rule, blocks: list[Block], corpus: _Corpus, state: FileState) -> Iterator[tuple[Block, list[Hit]]]:
     """Each block the rule may fire in, with its hits, in block order."""
     check = rule.check
-    if isinstance(check, Existence) and rule.reusable and check.prefilter is None:
+    if isinstance(check, Existence | Substitution) and rule.reusable and check.prefilter is None:
         # The document-wide scan already found the matches: use them instead of scanning again,
         # except in blocks a match crossed into, which are scanned on their own as before.
         inside, crossed = corpus.matches_by_block(check.pattern)

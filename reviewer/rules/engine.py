@@ -205,16 +205,14 @@ def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str, line_sta
         start, end = block.span(hit.start, hit.end)
     line = bisect_right(line_starts, start)
     col = start - line_starts[line - 1] + 1
-    # Built without validation: every value is made here, and a long document has tens of
-    # thousands of findings (validation was ~10% of linting time).
-    return BrandFinding.model_construct(
+    return BrandFinding(
         finding_id=f"{rule.name}:{start}",
         rule=rule.name,
         severity=level,  # type: ignore[arg-type]
         message=" ".join(hit.message.split()),
         line=line,
         col=col,
-        span=Span.model_construct(start=start, end=end, text=text[start:end]),
+        span=Span(start=start, end=end, text=text[start:end]),
         suggestion=hit.suggestion,
         link=rule.link,
     )

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import components as ui  # ui/components.py: the main script's folder is on the path
+import flagging
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
-from reviewer.feedback import FlagBook, open_flags
 from reviewer.graph import ReviewContext, review_draft
 from reviewer.models import BrandFinding, ObjectionFinding, Review
 from reviewer.report import counts, render
@@ -276,21 +276,7 @@ def objection_detail(review: Review, f: ObjectionFinding) -> None:
         st.markdown("**In won deals reps answered**")
         for a in won:
             st.markdown(f"- “{ui.md(a.quote)}” *({ui.md(a.date or a.note_id)})*")
-    finding_feedback(review, f.finding_id, f.label)
-
-
-def finding_feedback(review: Review, finding_id: str, label: str) -> None:
-    """“This is wrong” with a reason, or “Good catch”, for one finding."""
-    wrong, good, _ = st.columns([1, 1, 3])
-    with wrong.popover("This is wrong", icon=":material/thumb_down:"), st.form(f"wrong-{finding_id}", border=False):
-        reason = st.text_input("Why is it wrong?", key=f"reason-{finding_id}")
-        if st.form_submit_button("Send"):
-            if not reason.strip():
-                st.warning("Tell us why, in a few words.")
-            else:
-                flag_wrong(review, finding_id, label, reason.strip())
-    if good.button("Good catch", icon=":material/thumb_up:", key=f"good-{finding_id}"):
-        flag_good(review, finding_id, label)
+    flagging.finding_feedback(review, f.finding_id, f.label)
 
 
 def draft_with_findings(review: Review, draft: Draft, style: list[BrandFinding]) -> None:
@@ -409,7 +395,7 @@ def flag_forms(ctx: ReviewContext, review: Review, draft: Draft, style: list[Bra
             if not text.strip():
                 st.warning("Describe what customers ask about first.")
             else:
-                flag_missed(review, draft, text.strip(), account.strip() or None, rep.strip() or None)
+                flagging.flag_missed(review, draft, text.strip(), account.strip() or None, rep.strip() or None)
     findings = [(f.finding_id, f"{f.label} — {ui.STATUS_WORDS[f.status]}") for f in review.objections]
     findings += [(f.finding_id, f"line {f.line}: {f.message}") for f in style]
     if not findings:
@@ -424,80 +410,15 @@ def flag_forms(ctx: ReviewContext, review: Review, draft: Draft, style: list[Bra
             if kind == "wrong" and not reason.strip():
                 st.warning("Tell us why the finding is wrong.")
             elif kind == "wrong":
-                flag_wrong(review, chosen, labels[chosen], reason.strip())
+                flagging.flag_wrong(review, chosen, labels[chosen], reason.strip())
             else:
-                flag_good(review, chosen, labels[chosen])
+                flagging.flag_good(review, chosen, labels[chosen])
     again = st.session_state.get("flagged") and st.button(
         "Review this draft again", icon=":material/refresh:", key="rerun-review"
     )
     if again:
         run_review(ctx, draft, st.session_state.get("segment_used"), st.session_state.get("product_used"))
         st.rerun()
-
-
-def _book() -> FlagBook:
-    return open_flags(ui.settings())
-
-
-def _stored(message: str) -> None:
-    # No context reload: the review reads the flag book at every run, so the next review sees it.
-    st.session_state["flagged"] = True
-    st.success(message, icon="✅")
-
-
-def flag_missed(review: Review, draft: Draft, text: str, account: str | None, rep: str | None) -> None:
-    try:
-        _book().add_missed(
-            text,
-            draft_sha256=draft.sha256,
-            draft_path=draft.path,
-            review_id=review.review_id,
-            account=account,
-            rep=rep,
-            source="screen",
-            draft_text=draft.text,
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(
-        "Thanks — flag saved. The next review of this draft (and of similar drafts) will include it, "
-        "quoting your words, until the draft answers it."
-    )
-
-
-def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None:
-    try:
-        _book().add_wrong(
-            review_id=review.review_id,
-            finding_id=finding_id,
-            reason=reason,
-            draft_sha256=review.draft.sha256,
-            draft_path=review.draft.path,
-            source="screen",
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(
-        f"Thanks — “{ui.md(label)}” is marked wrong. The next review of this draft will leave it out, "
-        "and it counts against its rule or theme."
-    )
-
-
-def flag_good(review: Review, finding_id: str, label: str) -> None:
-    try:
-        _book().add_good(
-            review_id=review.review_id,
-            finding_id=finding_id,
-            draft_sha256=review.draft.sha256,
-            draft_path=review.draft.path,
-            source="screen",
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.")
 
 
 main()

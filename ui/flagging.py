@@ -1,0 +1,93 @@
+"""Storing reps' flags from the review page: what was missed, what is wrong, what was a good catch.
+
+Each call says what will change, so a rep sees that the flag matters.
+"""
+
+from __future__ import annotations
+
+import components as ui  # ui/components.py: the main script's folder is on the path
+import streamlit as st
+
+from reviewer.drafts import Draft
+from reviewer.errors import ReviewerError
+from reviewer.feedback import FlagBook, open_flags
+from reviewer.models import Review
+
+
+def finding_feedback(review: Review, finding_id: str, label: str) -> None:
+    """“This is wrong” with a reason, or “Good catch”, for one finding."""
+    wrong, good, _ = st.columns([1, 1, 3])
+    with wrong.popover("This is wrong", icon=":material/thumb_down:"), st.form(f"wrong-{finding_id}", border=False):
+        reason = st.text_input("Why is it wrong?", key=f"reason-{finding_id}")
+        if st.form_submit_button("Send"):
+            if not reason.strip():
+                st.warning("Tell us why, in a few words.")
+            else:
+                flag_wrong(review, finding_id, label, reason.strip())
+    if good.button("Good catch", icon=":material/thumb_up:", key=f"good-{finding_id}"):
+        flag_good(review, finding_id, label)
+
+
+def _book() -> FlagBook:
+    return open_flags(ui.settings())
+
+
+def _stored(message: str) -> None:
+    # No context reload: the review reads the flag book at every run, so the next review sees it.
+    st.session_state["flagged"] = True
+    st.success(message, icon="✅")
+
+
+def flag_missed(review: Review, draft: Draft, text: str, account: str | None, rep: str | None) -> None:
+    try:
+        _book().add_missed(
+            text,
+            draft_sha256=draft.sha256,
+            draft_path=draft.path,
+            review_id=review.review_id,
+            account=account,
+            rep=rep,
+            source="screen",
+            draft_text=draft.text,
+        )
+    except (ReviewerError, ValueError) as exc:
+        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
+        return
+    _stored(
+        "Thanks — flag saved. The next review of this draft (and of similar drafts) will include it, "
+        "quoting your words, until the draft answers it."
+    )
+
+
+def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None:
+    try:
+        _book().add_wrong(
+            review_id=review.review_id,
+            finding_id=finding_id,
+            reason=reason,
+            draft_sha256=review.draft.sha256,
+            draft_path=review.draft.path,
+            source="screen",
+        )
+    except (ReviewerError, ValueError) as exc:
+        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
+        return
+    _stored(
+        f"Thanks — “{ui.md(label)}” is marked wrong. The next review of this draft will leave it out, "
+        "and it counts against its rule or theme."
+    )
+
+
+def flag_good(review: Review, finding_id: str, label: str) -> None:
+    try:
+        _book().add_good(
+            review_id=review.review_id,
+            finding_id=finding_id,
+            draft_sha256=review.draft.sha256,
+            draft_path=review.draft.path,
+            source="screen",
+        )
+    except (ReviewerError, ValueError) as exc:
+        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
+        return
+    _stored(f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.")

@@ -19,7 +19,7 @@ from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store, read_manifest
 
 # Bump when extraction or grouping changes, so stored themes are rebuilt.
-MINING_VERSION = "11"
+MINING_VERSION = "12"
 
 
 class ThemeSnapshot(BaseModel):

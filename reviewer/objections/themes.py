@@ -19,7 +19,7 @@ from reviewer.text import _STOPWORDS, words
 ASSIGN_SCORE = 0.85  # a statement joins a named theme at or above this combined score
 KEYWORD_WEIGHT = 0.35  # per taxonomy keyword found (two at most)
 SELF_TRAINING = True
-MIN_CUE = 0.75  # below this objection-cue score a statement needs ASSIGN_SCORE_NO_CUE
+MIN_CUE = 1.5  # below this objection-cue score (a strong cue, or two weak ones) a statement needs ASSIGN_SCORE_NO_CUE
 ASSIGN_SCORE_NO_CUE = 1.0
 CUE_WEIGHT = 0.0  # per point of objection-cue score (four at most); 0 measured best
 CLUSTER_DISTANCE = 0.40  # average-linkage cosine distance that still makes one discovered theme

@@ -5,51 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-# Abbreviations after which a full stop does not end a sentence (English and German).
-_ABBREVIATIONS = {
-    "e.g",
-    "i.e",
-    "etc",
-    "vs",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "approx",
-    "z.b",
-    "bzw",
-    "ca",
-    "usw",
-    "d.h",
-    "u.a",
-    "ggf",
-    "inkl",
-    "zzgl",
-    "evtl",
-    "nr",
-    "bspw",
-    "vgl",
-    "s",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "no",
-    "st",
-}
+# Abbreviations after which a full stop does not end a sentence (English and German); the rules
+# engine's Vale-style splitter uses the same list.
+ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig approx cf al u.s a.m p.m "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl nr bspw vgl sog s max min".split()
+)
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
@@ -79,7 +41,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         word_before = re.search(r"([\w.]+)\.$", text[max(cursor, match.start() - 64) : match.start() + 1])
         if match.group().startswith(".") and word_before:
             token = word_before.group(1).lower().rstrip(".")
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or token.isdigit():
+            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or token.isdigit():
                 continue
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop

@@ -4,62 +4,11 @@ from __future__ import annotations
 
 import re
 
-# Abbreviations after which a period does not end a sentence.
-_ABBREVIATIONS = {
-    "e.g",
-    "i.e",
-    "etc",
-    "vs",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "jr",
-    "sr",
-    "st",
-    "no",
-    "fig",
-    "approx",
-    "cf",
-    "al",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "u.s",
-    "a.m",
-    "p.m",
-    "z.b",
-    "d.h",
-    "bzw",
-    "ca",
-    "usw",
-    "ggf",
-    "inkl",
-    "evtl",
-    "vgl",
-    "u.a",
-    "nr",
-    "bspw",
-    "sog",
-    "max",
-    "min",
-}
+from reviewer.text import ABBREVIATIONS
+
 # End punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_WORD_BEFORE = re.compile(r"[\w.]*$")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]*[\w$€£]", re.UNICODE)
 
 
@@ -84,11 +33,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"[\w.]*$", text[:dot])
+    # Only the word before the full stop matters: a bounded window keeps long texts linear.
+    word = _WORD_BEFORE.search(text, max(0, dot - 64), dot)
     token = word.group().lower() if word else ""
     if not token:
         return False
-    if token in _ABBREVIATIONS:
+    if token in ABBREVIATIONS:
         return True
     # Initials such as "J." or "N.B.A" read as abbreviations.
     return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:\w\.)+\w", token))

@@ -5,6 +5,8 @@ Each call says what will change, so a rep sees that the flag matters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import components as ui  # ui/components.py: the main script's folder is on the path
 import streamlit as st
 
@@ -32,15 +34,21 @@ def _book() -> FlagBook:
     return open_flags(ui.settings())
 
 
-def _stored(message: str) -> None:
+def _save(store: Callable[[FlagBook], object], message: str) -> None:
+    """Store one flag, then say what it changes; a flag that cannot be stored says why."""
+    try:
+        store(_book())
+    except (ReviewerError, ValueError) as exc:
+        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
+        return
     # No context reload: the review reads the flag book at every run, so the next review sees it.
     st.session_state["flagged"] = True
     st.success(message, icon="✅")
 
 
 def flag_missed(review: Review, draft: Draft, text: str, account: str | None, rep: str | None) -> None:
-    try:
-        _book().add_missed(
+    _save(
+        lambda book: book.add_missed(
             text,
             draft_sha256=draft.sha256,
             draft_path=draft.path,
@@ -49,45 +57,35 @@ def flag_missed(review: Review, draft: Draft, text: str, account: str | None, re
             rep=rep,
             source="screen",
             draft_text=draft.text,
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(
+        ),
         "Thanks — flag saved. The next review of this draft (and of similar drafts) will include it, "
-        "quoting your words, until the draft answers it."
+        "quoting your words, until the draft answers it.",
     )
 
 
 def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None:
-    try:
-        _book().add_wrong(
+    _save(
+        lambda book: book.add_wrong(
             review_id=review.review_id,
             finding_id=finding_id,
             reason=reason,
             draft_sha256=review.draft.sha256,
             draft_path=review.draft.path,
             source="screen",
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(
+        ),
         f"Thanks — “{ui.md(label)}” is marked wrong. The next review of this draft will leave it out, "
-        "and it counts against its rule or theme."
+        "and it counts against its rule or theme.",
     )
 
 
 def flag_good(review: Review, finding_id: str, label: str) -> None:
-    try:
-        _book().add_good(
+    _save(
+        lambda book: book.add_good(
             review_id=review.review_id,
             finding_id=finding_id,
             draft_sha256=review.draft.sha256,
             draft_path=review.draft.path,
             source="screen",
-        )
-    except (ReviewerError, ValueError) as exc:
-        st.error(f"The flag could not be saved: {ui.md(str(exc))}")
-        return
-    _stored(f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.")
+        ),
+        f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.",
+    )

@@ -28,6 +28,14 @@ class ReviewContext:
     flags: Any = None  # reviewer.feedback.FlagBook, None without feedback
     versions: dict[str, str] = field(default_factory=dict)  # corpus, rules, model, flags: batch skip keys
     opened_store: Any = None  # reviewer.store.NoteStore once opened; see `store`
+    phrase_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # theme quotes, answers, labels
+
+    def embed_phrases(self, texts: list[str]) -> np.ndarray:
+        """Vectors of theme phrases, embedded once per process (flag texts join on first use)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self.phrase_vectors]
+        if missing:
+            self.phrase_vectors.update(zip(missing, self.embedder.embed(missing)))
+        return np.stack([self.phrase_vectors[t] for t in texts])
 
     @property
     def model_name(self) -> str:
@@ -76,7 +84,12 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
         snapshot = load_snapshot(settings)
         corpus_version = manifest["corpus_version"]
     themes = snapshot.themes
-    theme_vectors = {t.theme_id: embedder.embed([q.quote for q in t.quotes] + [t.label]) for t in themes}
+    # Every phrase the judges compare drafts with, embedded once per process in one batch.
+    phrases = list(dict.fromkeys(p for t in themes for p in [*(q.quote for q in [*t.quotes, *t.answers]), t.label]))
+    phrase_vectors = dict(zip(phrases, embedder.embed(phrases))) if phrases else {}
+    theme_vectors = {
+        t.theme_id: np.stack([phrase_vectors[q.quote] for q in t.quotes] + [phrase_vectors[t.label]]) for t in themes
+    }
     guidelines_dir = settings.guidelines
     vale_ini = guidelines_dir / ".vale.ini"
     ruleset = (
@@ -99,6 +112,7 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
         embedder=embedder,
         themes=themes,
         theme_vectors=theme_vectors,
+        phrase_vectors=phrase_vectors,
         ruleset=ruleset,
         guidelines=guidelines,
         quoted_texts=snapshot.note_texts,

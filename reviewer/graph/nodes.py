@@ -102,12 +102,12 @@ def coverage(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
             return {"verdicts": verdicts, "usage": usage}
         except LLMError as exc:
             return {
-                "verdicts": judge_coverage(draft, themes, ctx.embedder, _vectors(state)),
+                "verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state)),
                 "usage": usage,
                 "fallback": True,
                 "notices": [f"The model could not judge coverage ({exc}); the offline judge was used."],
             }
-    return {"verdicts": judge_coverage(draft, themes, ctx.embedder, _vectors(state))}
+    return {"verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state))}
 
 
 @timed("tone")

@@ -14,13 +14,12 @@ speak of that topic (months, rollouts, IT capacity).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from reviewer.drafts import Draft
-from reviewer.embeddings import Embedder
 from reviewer.models import Span, Status
 from reviewer.review.relevance import RelevantTheme
 
@@ -58,6 +57,9 @@ _PROMISES = {
 }
 
 
+Embed = Callable[[list[str]], np.ndarray]
+
+
 class CoverageVerdict(BaseModel):
     """The judge's decision for one theme, with the draft span that supports it."""
 
@@ -71,9 +73,9 @@ class CoverageVerdict(BaseModel):
 
 
 def judge_coverage(
-    draft: Draft, themes: Sequence[RelevantTheme], embedder: Embedder, draft_vectors: np.ndarray
+    draft: Draft, themes: Sequence[RelevantTheme], embed: Embed, draft_vectors: np.ndarray
 ) -> list[CoverageVerdict]:
-    """A verdict per relevant theme, from the draft's prose sentences."""
+    """A verdict per relevant theme, from the draft's prose sentences; `embed` gives phrase vectors."""
     if not themes:
         return []
     if not draft.sentences:
@@ -87,9 +89,9 @@ def judge_coverage(
             )
             for t in themes
         ]
-    answers = np.stack([_max_sim(draft_vectors, embedder, [a.quote for a in t.theme.answers]) for t in themes], 1)
+    answers = np.stack([_max_sim(draft_vectors, embed, [a.quote for a in t.theme.answers]) for t in themes], 1)
     topics = np.stack(
-        [_max_sim(draft_vectors, embedder, [q.quote for q in t.theme.quotes] + [t.theme.label]) for t in themes], 1
+        [_max_sim(draft_vectors, embed, [q.quote for q in t.theme.quotes] + [t.theme.label]) for t in themes], 1
     )
     # Contrast: how much closer a sentence is to this theme than to the draft's other themes. Every
     # sentence of a draft is "on topic"; only the difference says which objection it speaks to.
@@ -165,10 +167,10 @@ def _term_hits(keywords: Sequence[str], text: str) -> int:
     return sum(1 for k in keywords if re.search(r"\b" + re.escape(k.lower()), lowered))
 
 
-def _max_sim(draft_vectors: np.ndarray, embedder: Embedder, texts: list[str]) -> np.ndarray:
+def _max_sim(draft_vectors: np.ndarray, embed: Embed, texts: list[str]) -> np.ndarray:
     if not texts or not len(draft_vectors):
         return np.zeros(len(draft_vectors), dtype=np.float32)
-    return np.clip((draft_vectors @ embedder.embed(texts).T).max(axis=1), 0, 1)
+    return np.clip((draft_vectors @ embed(texts).T).max(axis=1), 0, 1)
 
 
 def _span(draft: Draft, index: int) -> Span:

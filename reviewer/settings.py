@@ -107,10 +107,6 @@ class Settings(BaseSettings):
     def offline(self) -> bool:
         return self.model.strip().lower() in {"", "offline", "none"}
 
-    @property
-    def sqlite_path(self) -> Path:
-        return self.data_dir / "reviewer.sqlite3"
-
 
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (CLI flags) on top."""

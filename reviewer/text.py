@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 # Abbreviations after which a full stop does not end a sentence (English and German); the rules
 # engine's Vale-style splitter uses the same list.
@@ -73,11 +72,6 @@ def sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits, inner hyphens and apostrophes kept)."""
     return [w.lower() for w in _WORD.findall(text)]
-
-
-def iter_word_spans(text: str) -> Iterator[tuple[int, int]]:
-    for match in _WORD.finditer(text):
-        yield match.start(), match.end()
 
 
 def detect_language(text: str, default: str = "en") -> str:

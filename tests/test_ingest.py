@@ -235,3 +235,14 @@ def test_a_providers_embedding_model_through_litellm(tmp_path, fake_openai_serve
     assert open_store(settings).embedding_model == "litellm/openai/fake-embed"
     for request in fake_openai_server.embedding_requests:
         assert "@example.com" not in json.dumps(request)  # redacted before it left the machine
+
+
+def test_chunks_are_retrievable_by_meaning(settings, tmp_path) -> None:
+    from reviewer.embeddings import get_embedder
+
+    ingest_paths([_write(tmp_path / "notes", "a.md", NOTE)], settings)
+    query = get_embedder(settings).embed(["the price is too expensive compared with Payzio"])
+    [hits] = open_store(settings).query_chunks(query, n_results=1)
+    chunk, similarity = hits[0]
+    assert chunk.note_id == "N-1" and "Payzio" in chunk.text and similarity > 0.3
+    assert open_store(settings).get_notes(["N-1"])["N-1"].text[chunk.start : chunk.end] == chunk.text

@@ -292,10 +292,6 @@ class FlagBook:
                 )
         return flag
 
-    def has_import(self, import_key: str) -> bool:
-        with self.db.connect() as db:
-            return db.execute("SELECT 1 FROM flags WHERE import_key = ?", (import_key,)).fetchone() is not None
-
     def save_eval(self, figures: dict[str, Any]) -> None:
         """Keep an eval run's figures; `insights()` shows the last one."""
         with self.db.connect() as db:

@@ -80,6 +80,11 @@ def read_text_file(path: Path) -> str:
         raise InputError(path, "no such file") from exc
     except OSError as exc:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    return decode_bytes(data, path)
+
+
+def decode_bytes(data: bytes, path: Path | str | None = None) -> str:
+    """Decode a file's bytes as `read_text_file` describes; InputError when it is not text."""
     if not data.strip():
         raise InputError(path, "empty file")
     text = _decode(path, data)
@@ -89,15 +94,6 @@ def read_text_file(path: Path) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def decode_bytes(data: bytes, path: Path | str | None = None) -> str:
-    """Decode bytes as `read_text_file` does (for uploads that never touch the disk)."""
-    if not data.strip():
-        raise InputError(path, "empty file")
-    text = _decode(path, data)
-    _reject_control_heavy(path, text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 _BOMS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -326,8 +327,28 @@ def read_manifest(settings: Settings) -> dict[str, str] | None:
     return data if isinstance(data, dict) and {"corpus_version", "embedding_model"} <= set(data) else None
 
 
-def open_store(settings: Settings) -> NoteStore:
-    """The store for these settings, checked against the configured embedding backend's name."""
+_OPEN: dict[str, NoteStore] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_store(settings: Settings, embedding_model: str | None = None) -> NoteStore:
+    """The store for these settings, opened once per process and shared by every thread.
+
+    Chroma's clients must not be created from several threads at once (its system cache races),
+    so the first opening happens under a lock and later callers get the same store. The store is
+    checked against the configured embedding backend (or `embedding_model`).
+    """
     from reviewer.embeddings import backend_name
 
-    return NoteStore(settings, backend_name(settings))
+    model = embedding_model or backend_name(settings)
+    location = settings.chroma_url or str(settings.chroma_dir.resolve())
+    with _OPEN_LOCK:
+        store = _OPEN.get(location)
+        if store is None:
+            store = _OPEN[location] = NoteStore(settings, model)
+    if store.embedding_model != model:
+        raise StoreError(
+            f"the store at {store.location} was built with the embedding model {store.embedding_model!r}, "
+            f"but {model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or ingest into a new data dir"
+        )
+    return store

@@ -225,18 +225,19 @@ def _safe(url: str) -> str:
     return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
 
 
-_OPEN: dict[tuple[str, str], Database] = {}
+_OPEN: dict[tuple[int, str, str], Database] = {}
 _OPEN_LOCK = threading.Lock()
 
 
 def open_database(settings: Settings, sqlite_name: str) -> Database:
     """The database of these settings, opened once per process: Postgres by URL, else `sqlite_name`.
 
-    A SQLite file deleted or replaced since it was opened (a reset data dir) is opened again.
+    A SQLite file deleted or replaced since it was opened (a reset data dir) is opened again, and
+    so is everything in a forked child (connections are never shared across processes).
     """
     url = postgres_url(settings)
     location = url if url else str((settings.data_dir / sqlite_name).resolve())
-    key = ("postgres" if url else "sqlite", location)
+    key = (os.getpid(), "postgres" if url else "sqlite", location)
     with _OPEN_LOCK:
         database = _OPEN.get(key)
         if database is not None and not url and not _same_file(database):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -327,7 +328,7 @@ def read_manifest(settings: Settings) -> dict[str, str] | None:
     return data if isinstance(data, dict) and {"corpus_version", "embedding_model"} <= set(data) else None
 
 
-_OPEN: dict[str, NoteStore] = {}
+_OPEN: dict[tuple[int, str], NoteStore] = {}
 _OPEN_LOCK = threading.Lock()
 
 
@@ -341,11 +342,11 @@ def open_store(settings: Settings, embedding_model: str | None = None) -> NoteSt
     from reviewer.embeddings import backend_name
 
     model = embedding_model or backend_name(settings)
-    location = settings.chroma_url or str(settings.chroma_dir.resolve())
+    key = (os.getpid(), settings.chroma_url or str(settings.chroma_dir.resolve()))  # a forked child opens its own
     with _OPEN_LOCK:
-        store = _OPEN.get(location)
+        store = _OPEN.get(key)
         if store is None:
-            store = _OPEN[location] = NoteStore(settings, model)
+            store = _OPEN[key] = NoteStore(settings, model)
     if store.embedding_model != model:
         raise StoreError(
             f"the store at {store.location} was built with the embedding model {store.embedding_model!r}, "

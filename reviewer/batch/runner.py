@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from reviewer.atomic import write_atomic
-from reviewer.batch.state import DraftResult, Entry, Manifest
+from reviewer.batch.state import DraftResult, Entry, open_journal
 from reviewer.drafts import load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
 from reviewer.graph.context import ReviewContext
@@ -125,7 +125,7 @@ class BatchRunner:
         self.concurrency = max(1, concurrency or default_concurrency(ctx))
         self.stop = stop or threading.Event()
         self.listener = listener
-        self.manifest = Manifest(out)
+        self.manifest = open_journal(out, ctx.settings)
 
     def run(self, paths: Iterable[Path]) -> PassResult:
         """Review `paths` (files under root), N at once; unchanged drafts with complete reports are skipped."""

@@ -10,6 +10,7 @@ kill is ignored. Appending keeps each finished draft O(1); the journal is rewrit
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -49,6 +50,23 @@ class Entry(BaseModel):
     reason: str = Field("", description="Why the draft could not be reviewed.")
     retry: bool = Field(False, description="A failure worth retrying on the next run (not a bad file).")
     finished_at: str = ""
+
+
+def append_whole(path: Path, data: bytes) -> None:
+    """Append `data` and fsync, or leave the file as it was: a full disk never leaves half a line."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # a short write: the disk filled up mid-line
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, start)  # frees what the partial line took
+            raise
+    finally:
+        os.close(fd)
 
 
 class Journal:
@@ -106,13 +124,10 @@ class Manifest(Journal):
 
     def put(self, entry: Entry) -> None:
         """Record an entry durably (appended and fsynced) before returning."""
-        line = entry.model_dump_json() + "\n"
+        line = (entry.model_dump_json() + "\n").encode("utf-8")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
+            append_whole(self.path, line)
             self.entries[entry.path] = entry
             self._lines += 1
             if self._lines > len(self.entries) + COMPACT_SLACK:

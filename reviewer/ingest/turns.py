@@ -20,8 +20,11 @@ _LABEL_LINE = re.compile(
     r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t]|$)",
     re.M,
 )
-# A Markdown heading or rule ends the current turn: what follows is the writer's text again.
-_BREAK = re.compile(r"^(?:#{1,6}[ \t]|(?:-{3,}|\*{3,}|_{3,})[ \t]*$)", re.M)
+# A Markdown heading, a rule or a wholly italic line (`*Rep accepted the deal.*`, the writer's
+# aside or a system event) ends the current turn: what follows is the writer's text again.
+_BREAK = re.compile(
+    r"^(?:#{1,6}[ \t]|(?:-{3,}|\*{3,}|_{3,})[ \t]*$|[ \t]*([*_])(?![*_\s])[^\n]*?[^*_\s]\1[ \t]*$)", re.M
+)
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MAX_LABEL_WORDS = 4
 

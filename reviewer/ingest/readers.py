@@ -14,7 +14,10 @@ from reviewer.ingest.csv_reader import read_csv
 from reviewer.ingest.fields import FIELD_ALIASES, build_note, map_columns, split_record, unique_id
 from reviewer.ingest.files import SUPPORTED_EXTENSIONS, read_text_file
 from reviewer.ingest.gong import GongIndex, read_gong_json
-from reviewer.ingest.transcripts import read_srt, read_vtt
+from reviewer.ingest.html_text import plain_body
+from reviewer.ingest.participants import parse_participants
+from reviewer.ingest.recorder_txt import read_recorder_text, recorder_segments
+from reviewer.ingest.transcripts import read_srt, read_vtt, sidecar_fields
 from reviewer.models import CallNote
 from reviewer.settings import Settings
 
@@ -65,6 +68,13 @@ def read_markdown(path: Path, text: str, settings: Settings) -> tuple[list[CallN
     body = body.strip()
     if not body:
         raise InputError(path, "no note text after the front matter" if match else "empty file")
+    segments = recorder_segments(body) if path.suffix.lower() == ".txt" else None
+    if segments:
+        # An Otter/Teams-style transcript: fields from front matter, else from a .meta.yaml sidecar.
+        record = record or sidecar_fields(path)
+        participants = record.pop("participants", None)
+        known, metadata = split_record(record)
+        return [read_recorder_text(path, segments, known, metadata, {"participants": participants}, settings)], []
     known, metadata = split_record(record)
     text_field = known.pop("text", "")
     if text_field:
@@ -105,8 +115,9 @@ def read_jsonl(path: Path, text: str, settings: Settings) -> tuple[list[CallNote
             # Fields may sit in a nested "metadata" object; top-level keys win.
             record = {**{str(k): v for k, v in nested.items()}, **record}
             del record["metadata"]
+        participants = parse_participants(record.pop("participants", None))
         known, metadata = split_record(record)
-        body = known.pop("text", "")
+        body = plain_body(known.pop("text", ""), f"line {line_number}", problems).strip()
         if not body:
             expected = ", ".join(FIELD_ALIASES["text"])
             problems.append(f"line {line_number}: no text field (expected one of {expected})")
@@ -122,6 +133,7 @@ def read_jsonl(path: Path, text: str, settings: Settings) -> tuple[list[CallNote
                 path=path,
                 default_id=default_id,
                 settings=settings,
+                participants=participants,
             )
         )
     if not notes:

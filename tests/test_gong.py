@@ -338,7 +338,7 @@ def test_bad_pages_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
         ("transcripts-0002.json", "invalid or truncated JSON"),
         ("transcripts-0003.json", "call 100: the transcript has no sentences"),
         ("transcripts-0004.json", "call 200: unknown speakerId x9"),
-        ("users.json", "not a Gong API page"),
+        ("users.json", "neither a Gong API page"),
         ("recording.mp4", "file type .mp4 is not read"),
     ]:
         assert re.search(rf"{re.escape(name)}: .*{re.escape(reason)}", result.stderr), result.stderr
@@ -393,3 +393,18 @@ def test_the_index_tells_call_pages_from_transcript_pages(tmp_path: Path) -> Non
     assert set(index.calls) == {"100", "200"}
     assert index.is_call_page(folder / "calls-0001.json") and not index.is_call_page(folder / "transcripts-0001.json")
     assert index.warnings == []
+
+
+def test_a_flat_calls_list_gives_fields_but_no_sides(tmp_path: Path) -> None:
+    folder = tmp_path / "gong"
+    flat = {"id": "900", "title": "Intro", "started": "2024-05-02T09:00:00Z", "language": "deu"}
+    _write(folder, "calls.json", {"records": {"totalRecords": 1}, "calls": [flat]})
+    page = _write(
+        folder,
+        "transcripts.json",
+        {"callTranscripts": [{"callId": "900", "transcript": [_monologue("a", "Hallo."), _monologue("b", "Hi.")]}]},
+    )
+    [note], warnings = read_gong_json(page, Settings())
+    assert note.date == "2024-05-02" and note.language == "de" and note.metadata["title"] == "Intro"
+    assert [t.role for t in note.turns] == ["unknown", "unknown"]
+    assert [t.speaker for t in note.turns] == ["Speaker 1", "Speaker 2"]

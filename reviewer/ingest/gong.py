@@ -31,8 +31,10 @@ SOURCE = "gong"
 # are refused before json.loads builds them in memory.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 _LISTED = 5
-# metaData fields kept as note metadata (ids of Gong's own users and workspaces are not).
-_META_FIELDS = ("title", "url", "started", "scheduled", "duration", "direction", "system", "scope", "media", "purpose")
+# metaData fields kept as note metadata. Not kept: ids of Gong's users and workspaces, and the
+# call's `url` (it is the call id, which the note id already is; and a 19-digit id can pass the
+# card-number checksum, so redaction would mangle it).
+_META_FIELDS = ("title", "started", "scheduled", "duration", "direction", "system", "scope", "media", "purpose")
 
 
 class GongIndex:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,7 +72,7 @@ class Database:
                 )
                 self._connection.row_factory = sqlite3.Row
                 self._connection.execute(f"PRAGMA busy_timeout={int(WAIT_SECONDS * 1000)}")
-                self._connection.execute("PRAGMA journal_mode=WAL")
+                _use_wal(self._connection)
                 stat = os.stat(location)
             except OSError as exc:
                 raise StoreError(f"cannot open the database {location}: {exc.strerror or exc}") from exc
@@ -172,6 +173,26 @@ class Database:
             self._pool.close()
         if self._connection is not None:
             self._connection.close()
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch a database to WAL, waiting out other processes doing the same on a fresh file.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once rather
+    than through the busy timeout while another connection holds it; so it is retried here.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.01
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 class _PgCursor:

@@ -17,7 +17,7 @@ from reviewer.cli import app
 from reviewer.graph import build_context, review_draft
 from reviewer.settings import CORPUS_DIR, Settings
 from tests.test_checkpoints import interrupt_review
-from tests.test_migrations import TRIALS, start_at_once
+from tests.test_migrations import TRIALS, report, start_trials
 
 DRAFTS = CORPUS_DIR / "drafts"
 
@@ -88,14 +88,10 @@ def test_the_batch_journal_is_kept_in_postgres(
     assert "0 reviewed, 3 skipped" in second.stdout  # the empty file is not retried either
 
 
-def test_eight_processes_migrate_a_fresh_postgres_database_together(postgres_server) -> None:
-    failed_trials = {}
-    for trial in range(TRIALS):
-        url = postgres_server.create_database()
-        settings = Settings(data_dir=Path("/nonexistent-unused"), database_url=url, embeddings="hash")
-        failures = start_at_once(settings)
-        if failures:
-            failed_trials[trial] = failures
+def test_eight_processes_migrate_a_fresh_postgres_database_together(postgres_server, tmp_path: Path) -> None:
+    urls = [postgres_server.create_database() for _ in range(TRIALS)]
+    trials = [Settings(data_dir=tmp_path / "unused", database_url=url, embeddings="hash") for url in urls]
+    failed = start_trials(trials, tmp_path)
+    assert not failed, report(failed)
+    for url in urls:
         assert query(url, "SELECT version FROM feedback_schema") == [(1,)]
-    first = next(iter(failed_trials.values()), [""])[0]
-    assert not failed_trials, f"{len(failed_trials)} of {TRIALS} trials failed; first: {first}"

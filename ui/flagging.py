@@ -15,9 +15,14 @@ from reviewer.errors import ReviewerError
 from reviewer.feedback import FlagBook, open_flags
 from reviewer.models import Review
 
+SAVED = "flags-saved"  # session key: finding id -> what the rep said about it, shown under the finding
+
 
 def finding_feedback(review: Review, finding_id: str, label: str) -> None:
-    """“This is wrong” with a reason, or “Good catch”, for one finding."""
+    """“This is wrong” with a reason, or “Good catch”, for one finding; a saved flag stays confirmed."""
+    saved = st.session_state.get(SAVED, {}).get(finding_id)
+    if saved:
+        st.caption(f":material/check_circle: {saved}")
     wrong, good, _ = st.columns([1, 1, 3])
     with wrong.popover("This is wrong", icon=":material/thumb_down:"), st.form(f"wrong-{finding_id}", border=False):
         reason = st.text_input("Why is it wrong?", key=f"reason-{finding_id}")
@@ -34,8 +39,9 @@ def _book() -> FlagBook:
     return open_flags(ui.settings())
 
 
-def _save(store: Callable[[FlagBook], object], message: str) -> None:
-    """Store one flag, then say what it changes; a flag that cannot be stored says why."""
+def _save(store: Callable[[FlagBook], object], message: str, finding_id: str | None = None, saved: str = "") -> None:
+    """Store one flag, then confirm it with a toast that survives the rerun (a form in a popover
+    collapses on submit, taking any message inside it along) and a line under the finding."""
     try:
         store(_book())
     except (ReviewerError, ValueError) as exc:
@@ -43,7 +49,10 @@ def _save(store: Callable[[FlagBook], object], message: str) -> None:
         return
     # No context reload: the review reads the flag book at every run, so the next review sees it.
     st.session_state["flagged"] = True
-    st.success(message, icon="✅")
+    if finding_id:
+        st.session_state.setdefault(SAVED, {})[finding_id] = saved
+    st.toast(message, icon=":material/check_circle:", duration="long")
+    st.success(message, icon=":material/check_circle:")
 
 
 def flag_missed(review: Review, draft: Draft, text: str, account: str | None, rep: str | None) -> None:
@@ -75,6 +84,8 @@ def flag_wrong(review: Review, finding_id: str, label: str, reason: str) -> None
         ),
         f"Thanks — “{ui.md(label)}” is marked wrong. The next review of this draft will leave it out, "
         "and it counts against its rule or theme.",
+        finding_id,
+        f"You marked this wrong: “{ui.md(reason)}”. Saved; the next review leaves it out.",
     )
 
 
@@ -88,4 +99,6 @@ def flag_good(review: Review, finding_id: str, label: str) -> None:
             source="screen",
         ),
         f"Thanks — “{ui.md(label)}” is confirmed. Its theme or rule now weighs more in future reviews.",
+        finding_id,
+        "You marked this a good catch. Saved; its theme or rule weighs more from now on.",
     )

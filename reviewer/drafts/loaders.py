@@ -305,7 +305,7 @@ def docx_blocks(data: bytes, path: str) -> tuple[str, list[Block]]:
     except InputError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on broken packages
-        raise InputError(path, f"not a valid DOCX ({type(exc).__name__}: {str(exc)[:200]})") from exc
+        raise InputError(path, "not a valid DOCX (the file is damaged or not a Word document)") from exc
     return join_blocks([(kind, level, text.replace("\r", "\n")) for kind, level, text in pieces])
 
 

@@ -128,6 +128,8 @@ def switched_off(switches: list[ValeSwitch], offset: int, rule: str) -> bool:
     style = rule.split(".", 1)[0]
     return state.get(rule, state.get(style, True)) is False
 
+STOPWORDS = frozenset(set().union(*_STOPWORDS.values()))
+
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Character spans of the sentences in text[start:end], trimmed of surrounding whitespace."""

@@ -7,7 +7,7 @@ import re
 from reviewer.models import Evidence, ObjectionFinding, Quote, Severity
 from reviewer.review.coverage import CoverageVerdict
 from reviewer.review.relevance import RelevantTheme
-from reviewer.text import detect_language, sentences, words
+from reviewer.text import STOPWORDS, detect_language, sentences, words
 
 HIGH_LOSS = 0.4  # themes lost at least this often are errors when a draft ignores them
 HIGH_IMPACT_SHARE = 0.5  # ... and when their impact is at least this share of the top theme's
@@ -123,7 +123,9 @@ def copy_from_answers(
                 names |= {n.lower() for n in _CAPITALISED.findall(line)}
             if draft_words and names - draft_words:
                 continue
-            shared = len(set(words(line)) & draft_words)
+            shared = len((set(words(line)) & draft_words) - STOPWORDS)
+            if draft_words and not shared:  # copy that shares no word with the draft belongs elsewhere
+                continue
             scored.append((-shared, rank, line[0].upper() + line[1:]))
     if not scored:
         return None

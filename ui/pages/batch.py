@@ -43,7 +43,7 @@ def main() -> None:
     ).strip()
     out = _out_folder(folder, out_text)
     if out is not None:
-        st.caption(f"Reports and the summary go to `{ui.md(str(out))}`")
+        st.caption(f"Reports and the summary go to **{ui.md(str(out))}**")
     start = st.button("Review this folder", type="primary", icon=":material/play_arrow:", disabled=folder is None)
     if start and folder is not None and out is not None:
         run_batch(folder, out)
@@ -71,7 +71,7 @@ def run_batch(folder: Path, out: Path) -> None:
     from reviewer.errors import ReviewerError
 
     if not folder.is_dir():
-        st.error(f"There is no folder `{ui.md(str(folder))}` on the server. Check the path and try again.")
+        st.error(f"There is no folder **{ui.md(str(folder))}** on the server. Check the path and try again.")
         return
     if out == folder:
         st.error("The reports folder cannot be the drafts folder itself; choose another one.")
@@ -134,7 +134,7 @@ def show_summary(out: Path) -> None:
     summary_file = out / "summary.json"
     if not summary_file.is_file():
         st.info(
-            f"No batch has written to `{ui.md(str(out))}` yet. Press **Review this folder** to start one.",
+            f"No batch has written to **{ui.md(str(out))}** yet. Press **Review this folder** to start one.",
             icon=":material/folder_off:",
         )
         return
@@ -142,7 +142,7 @@ def show_summary(out: Path) -> None:
         summary = json.loads(summary_file.read_text("utf-8"))
         rows: list[dict[str, Any]] = list(summary["drafts"])
     except (OSError, ValueError, KeyError, TypeError):
-        st.error(f"The batch summary in `{ui.md(str(out))}` is damaged. Run the batch again to rewrite it.")
+        st.error(f"The batch summary in **{ui.md(str(out))}** is damaged. Run the batch again to rewrite it.")
         return
     st.button("Refresh", icon=":material/refresh:", key="batch-refresh", help="Read the summary again.")
     header(summary, rows)
@@ -175,7 +175,8 @@ def header(summary: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     cols[3].metric("Ready", totals.get("ready", 0))
     cols[4].metric("Failed", totals.get("failed", 0))
     st.caption(
-        f"Folder `{ui.md(str(summary.get('folder', '?')))}` · generated {ui.md(str(summary.get('generated_at', '?')))}"
+        f"Folder **{ui.md(str(summary.get('folder', '?')))}** · "
+        f"generated {ui.md(str(summary.get('generated_at', '?')))}"
     )
 
 

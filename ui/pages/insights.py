@@ -61,7 +61,7 @@ def main() -> None:
         else:
             st.caption("No missed objections flagged.")
     with right:
-        st.subheader("Noisy rules and themes")
+        st.subheader("Noisy rules and objections")
         st.caption("Findings reps marked wrong, by the brand rule or objection that raised them.")
         wrong = facts.get("wrong_by_target", [])
         labels = {f"objection:{t.theme_id}": t.label for t in ctx.themes}

@@ -19,6 +19,7 @@ from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, draft_from_text, load_dra
 from reviewer.errors import InputError, ReviewerError
 from reviewer.models import BrandFinding, ObjectionFinding, Review
 from reviewer.report import counts, render
+from reviewer.text import detect_language
 
 if TYPE_CHECKING:  # reviewer.graph loads in the spinner (components.review_context), not before the title
     from reviewer.graph import ReviewContext
@@ -294,7 +295,8 @@ def objection_detail(review: Review, f: ObjectionFinding) -> None:
             st.markdown(f"> {ui.md(f.suggested_copy)}")
         else:
             st.markdown(f"**Suggestion:** {ui.md(f.suggestion)}")
-    won = [a for a in f.answers if a.outcome == "won"][:3]
+    language = review.draft.language  # the reps' words in the draft's language only
+    won = [a for a in f.answers if a.outcome == "won" and detect_language(a.quote, default=language) == language][:3]
     if won:
         st.markdown("**In won deals reps answered**")
         for a in won:

@@ -128,6 +128,7 @@ def switched_off(switches: list[ValeSwitch], offset: int, rule: str) -> bool:
     style = rule.split(".", 1)[0]
     return state.get(rule, state.get(style, True)) is False
 
+
 STOPWORDS = frozenset(set().union(*_STOPWORDS.values()))
 
 

@@ -148,3 +148,29 @@ def test_a_cp1252_draft_lints_as_it_reviews(site: Path) -> None:
     (site / "legacy.md").write_bytes("Caf\xe9 teams love a seamless start.\n".encode("cp1252"))
     code, out, _ = run("lint", "legacy.md")
     assert code == 0 and out.strip() == "legacy.md:1:19:Demo.Hype:Avoid 'seamless'."
+
+
+def test_the_api_key_is_a_secret_and_env_example_names_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.settings import Settings
+
+    monkeypatch.setenv("REVIEWER_API_KEY", "sk-very-secret")
+    settings = Settings()
+    assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in str(settings.model_dump())
+    assert settings.api_key_value == "sk-very-secret"
+    names = [
+        line.lstrip("# ").split("=", 1)[0]
+        for line in (REPO / ".env.example").read_text("utf-8").splitlines()
+        if line.lstrip("# ").startswith("REVIEWER_")
+    ]
+    assert names and all(name.removeprefix("REVIEWER_").lower() in Settings.model_fields for name in names), names
+
+
+def test_compose_waits_for_healthy_services() -> None:
+    import yaml
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text("utf-8"))
+    services = compose["services"]
+    for name in ("chroma", "ui"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in ("ui", "worker"):
+        assert services[name]["depends_on"]["chroma"]["condition"] == "service_healthy", name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from reviewer.errors import InputError
 
@@ -41,7 +42,7 @@ _BINARY_SIGNATURES = tuple(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def decode_text(data: bytes, path: object) -> str:
+def decode_text(data: bytes, path: Path | str | None) -> str:
     """Text of a draft or linted file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends `\\n`.
 
     `reviewer review` and `reviewer lint` both decode through here, so a file lints as it reviews.

@@ -121,7 +121,7 @@ def ingest(
         markup=False,
     )
     if report.metadata_files:
-        out.print(f"{report.metadata_files} Gong call pages joined to their transcripts", markup=False)
+        out.print(f"{plural(report.metadata_files, 'Gong call page')} joined to their transcripts", markup=False)
     if report.changed and not no_themes:
         _refresh_themes(settings)
     if report.files_ingested == 0 and report.files_unchanged == 0 and report.pruned_files == 0:

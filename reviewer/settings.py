@@ -21,7 +21,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-
 class Settings(BaseSettings):
     """Configuration for every command, from `REVIEWER_*` variables, a `.env` file, or flags."""
 

@@ -52,9 +52,10 @@ def casino_topics() -> dict[str, list[str]]:
         return {r["id"]: [r["prospect_high"]] for r in csv.DictReader(f)}
 
 
-def gong_notes(name: str, limit: int | None = None, *, redact: bool = True) -> tuple[list[CallNote], dict[tuple[str, int], tuple[int, int]]]:
+def gong_notes(
+    name: str, limit: int | None = None, *, redact: bool = True
+) -> tuple[list[CallNote], dict[tuple[str, int], tuple[int, int]]]:
     """Notes read by the Gong reader, and (call id, sentence start ms) -> the sentence's span in the note."""
-    from reviewer.ingest.files import iter_note_files
     from reviewer.ingest.readers import read_notes
     from reviewer.ingest.timeline import sentence_times
 

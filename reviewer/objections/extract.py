@@ -218,7 +218,8 @@ def _from_turns(note: CallNote) -> list[Statement]:
         reply = _next_seller_turn(turns, index)
         for start, end in sentence_spans(note.text, turn.start, turn.end):
             sentence = note.text[start:end]
-            if not _is_candidate(sentence):
+            score = objection_score(sentence)
+            if score < THRESHOLD:
                 continue
             found.append(
                 Statement(
@@ -226,7 +227,7 @@ def _from_turns(note: CallNote) -> list[Statement]:
                     text=sentence,
                     start=start,
                     end=end,
-                    score=objection_score(sentence),
+                    score=score,
                     reply=_first_sentences(note.text, reply) if reply else None,
                     reply_start=reply.start if reply else None,
                 )

@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DATA   ?= data
 PORT   ?= 8501
 UV_VERSION := 0.13.8
+# The demo company's taxonomy and brand guidelines: the engine assumes none, the demo passes its own.
+DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REVIEWER_GUIDELINES=corpus/guidelines
 
 .PHONY: setup run demo ingest test lint fmt bench browser postgres clean
 
@@ -23,14 +25,14 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ingest: setup
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer ingest corpus/notes
+	$(DEMO) $(BIN)/reviewer ingest corpus/notes
 
 demo: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
+	$(DEMO) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
 
 run: ingest
 	@echo "==> the review screen: http://localhost:$(PORT)  (Ctrl+C stops it)"
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
+	$(DEMO) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The screen tests drive a real headless Chromium; Debian packages it with its driver.

@@ -95,6 +95,7 @@ class NoteStore:
         return str(meta.get("corpus_version", "empty"))
 
     def bump_version(self, digest: str) -> None:
+        """Record the new corpus version (and that the writer finished)."""
         with self.writing("record the new corpus version"):
             self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
         if not self.settings.chroma_url:
@@ -102,9 +103,38 @@ class NoteStore:
 
     # ---- writing --------------------------------------------------------------------------
     def file_digest(self, source_path: str) -> str | None:
+        """The sha256 of the file as stored, or None when it is not stored whole.
+
+        Notes are written last, in batches; a writer killed between two batches leaves fewer notes
+        than the file has (`file_notes`), and the file counts as not stored, so it is written again.
+        """
         got = self.notes.get(where={"source_path": source_path}, include=["metadatas"], limit=1)
         metas = got["metadatas"] or []
-        return str(metas[0]["file_sha"]) if metas else None
+        if not metas:
+            return None
+        expected = metas[0].get("file_notes")
+        if expected is not None and int(expected) > 1:
+            stored = len(self.notes.get(where={"source_path": source_path}, include=[])["ids"])
+            if stored != int(expected):
+                return None
+        return str(metas[0]["file_sha"])
+
+    @property
+    def interrupted(self) -> bool:
+        """True when a writer began changing the store and never recorded the new version (killed)."""
+        meta = self.client.get_collection(NOTES, embedding_function=None).metadata or {}  # type: ignore[arg-type]
+        return bool(meta.get("writing"))
+
+    def begin_write(self) -> None:
+        """Mark the store as changing until `bump_version`, so a rerun after a kill bumps the version."""
+        with self.writing("mark the store as being written"):
+            self.notes.modify(
+                metadata={
+                    "embedding_model": self.embedding_model,
+                    "corpus_version": self.corpus_version,
+                    "writing": "1",
+                }
+            )
 
     def delete_file(self, source_path: str) -> int:
         ids = self.notes.get(where={"source_path": source_path}, include=[])["ids"]
@@ -177,7 +207,7 @@ class NoteStore:
                 ids=[n.note_id for n in batch],
                 embeddings=note_vectors[start : start + self.max_batch],
                 documents=[n.text for n in batch],
-                metadatas=[_note_metadata(n, source_path, file_sha) for n in batch],  # type: ignore[misc]
+                metadatas=[_note_metadata(n, source_path, file_sha, len(kept)) for n in batch],  # type: ignore[misc]
             )
 
     # ---- reading --------------------------------------------------------------------------
@@ -236,6 +266,47 @@ class NoteStore:
             )
         return results
 
+    def chunk_vectors(self, note_ids: Sequence[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
+        """The stored chunks (text not loaded) and their vectors: every chunk, or those of some notes.
+
+        Mining reads these instead of embedding the notes again.
+        """
+        chunks: list[Chunk] = []
+        parts: list[np.ndarray] = []
+        if note_ids is None:
+            pages: Iterator[dict[str, Any]] = self._pages(self.chunks, include=["metadatas", "embeddings"])
+        else:
+            wanted = list(dict.fromkeys(note_ids))
+            pages = (
+                self.chunks.get(where={"note_id": {"$in": wanted[i : i + _PAGE]}}, include=["metadatas", "embeddings"])
+                for i in range(0, len(wanted), _PAGE)
+            )
+        for got in pages:
+            for chunk_id, meta in zip(got["ids"], got["metadatas"] or []):
+                chunks.append(
+                    Chunk(
+                        chunk_id=chunk_id,
+                        note_id=str(meta["note_id"]),
+                        index=int(meta["index"]),
+                        text="",
+                        role=meta.get("role", "unknown"),
+                        speaker=meta.get("speaker"),
+                        start=int(meta["start"]),
+                        end=int(meta["end"]),
+                    )
+                )
+            if len(got["ids"]):
+                parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+        return chunks, (np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32))
+
+    def note_versions(self) -> dict[str, str]:
+        """note id -> the digest of the file it came from: what changed since an earlier mine."""
+        versions: dict[str, str] = {}
+        for got in self._pages(self.notes, include=["metadatas"]):
+            for note_id, meta in zip(got["ids"], got["metadatas"] or []):
+                versions[note_id] = str(meta.get("file_sha", ""))
+        return versions
+
     def stats(self) -> dict[str, Any]:
         metas = list(self._all_metadatas(self.notes))
         return {
@@ -251,22 +322,28 @@ class NoteStore:
         }
 
     def _all_metadatas(self, collection: Any) -> Iterator[dict[str, Any]]:
+        for got in self._pages(collection, include=["metadatas"]):
+            yield from got["metadatas"] or []
+
+    @staticmethod
+    def _pages(collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            got = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from got["metadatas"] or []
+            got = collection.get(include=include, limit=_PAGE, offset=offset)
+            yield got
             if len(got["ids"]) < _PAGE:
                 return
             offset += _PAGE
 
 
-def _note_metadata(note: CallNote, source_path: str, file_sha: str) -> dict[str, Any]:
+def _note_metadata(note: CallNote, source_path: str, file_sha: str, file_notes: int) -> dict[str, Any]:
     return _clean(
         {
             **{f: getattr(note, f) for f in _NOTE_FIELDS},
             "source": note.source,
             "source_path": source_path,
             "file_sha": file_sha,
+            "file_notes": file_notes,  # how many notes the file has: a partly written file is seen as such
             # Turns as (speaker, role, start, end): their text is the note's, so it is not stored twice.
             "turns": json.dumps([[t.speaker, t.role, t.start, t.end] for t in note.turns], ensure_ascii=False),
             "extra": json.dumps(note.metadata, ensure_ascii=False),

@@ -11,7 +11,7 @@ import pytest
 from reviewer.graph import build_context, review_draft
 from reviewer.ingest.pipeline import ingest_paths
 from reviewer.objections import refresh_themes
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR
 from tests.fakes import Reply
 from tests.review_helpers import model_answer
 

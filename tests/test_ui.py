@@ -16,7 +16,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reviewer.feedback import open_flags
-from reviewer.settings import CORPUS_DIR, Settings, get_settings
+from reviewer.settings import Settings, get_settings
+from tests.demo import CORPUS_DIR
 from ui.components import Mark, apply_replacements, highlight
 
 APP_DIR = Path(__file__).resolve().parent.parent / "ui"
@@ -161,6 +162,7 @@ def test_hostile_draft_is_shown_as_text(data_dir: Path) -> None:
 
 def test_without_call_notes_brand_findings_still_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("REVIEWER_GUIDELINES", str(CORPUS_DIR / "guidelines"))
     try:
         at = review(open_app(), LANDING.read_text("utf-8"))
         assert any("No call notes yet" in i.value for i in at.info)

@@ -30,7 +30,7 @@ def flag(
     ] = None,
     finding: Annotated[
         str | None,
-        typer.Option("--finding", metavar="FINDING_ID", help="Finding id, e.g. objection:price or Corvane.Hype:120."),
+        typer.Option("--finding", metavar="FINDING_ID", help="Finding id, e.g. objection:price or Style.Rule:120."),
     ] = None,
     theme: Annotated[
         str | None, typer.Option("--theme", metavar="THEME", help="Objection theme the miss belongs to.")

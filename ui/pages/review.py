@@ -18,6 +18,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, draft_from_text, load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
 from reviewer.models import BrandFinding, ObjectionFinding, Review
+from reviewer.objections.themes import impact
 from reviewer.report import counts, render
 from reviewer.text import detect_language
 
@@ -207,7 +208,7 @@ def verdict_header(ctx: ReviewContext, review: Review, draft: Draft) -> None:
 
 def _impact(ctx: ReviewContext, finding: ObjectionFinding) -> float:
     theme = next((t for t in ctx.themes if t.theme_id == finding.theme_id), None)
-    return theme.impact if theme is not None else finding.frequency * (finding.loss_rate or 0.0)
+    return theme.impact if theme is not None else impact(finding.frequency, finding.loss_rate)
 
 
 def coverage_map(ctx: ReviewContext, review: Review) -> None:

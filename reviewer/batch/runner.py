@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import Literal
 
 from reviewer.atomic import write_atomic
-from reviewer.batch.state import DraftResult, Entry, Manifest
+from reviewer.batch.state import DraftResult, Entry, open_journal
 from reviewer.drafts import load_draft_bytes
-from reviewer.errors import InputError, ReviewerError
+from reviewer.errors import InputError, ReviewerError, StoreError
 from reviewer.graph.context import ReviewContext
 from reviewer.models import Review
 
@@ -37,6 +38,8 @@ _STALE_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 
 Outcome = Literal["started", "reviewed", "skipped", "failed", "gone", "cancelled"]
 Listener = Callable[[Outcome, str, Entry | None], None]
+
+log = logging.getLogger(__name__)
 
 
 # Reports live in a shared folder: readable by the group and others as the umask allows, not 0600
@@ -125,7 +128,7 @@ class BatchRunner:
         self.concurrency = max(1, concurrency or default_concurrency(ctx))
         self.stop = stop or threading.Event()
         self.listener = listener
-        self.manifest = Manifest(out)
+        self.manifest = open_journal(out, ctx.settings)
 
     def run(self, paths: Iterable[Path]) -> PassResult:
         """Review `paths` (files under root), N at once; unchanged drafts with complete reports are skipped."""
@@ -175,11 +178,20 @@ class BatchRunner:
         try:
             draft = load_draft_bytes(data, rel, self.ctx.settings)
             review = review_draft(self.ctx, draft=draft)
-            entry = self._write_reports(rel, sha256, versions, review)
         except InputError as exc:
             return self._failed(rel, sha256, versions, exc.reason)
-        except Exception as exc:  # noqa: BLE001 - one broken draft (or a full disk) must not stop the batch
-            return self._failed(rel, sha256, versions, f"{type(exc).__name__}: {exc}", retry=True)
+        except TimeoutError as exc:  # a model or a lock that did not answer: worth another try next run
+            return self._failed(rel, sha256, versions, f"timed out ({exc or 'no answer in time'})", retry=True)
+        except Exception:  # one broken draft must not stop the batch; the log keeps the traceback
+            log.exception("reviewing %s failed", rel)
+            return self._failed(
+                rel, sha256, versions, "the review stopped unexpectedly (the log has the details)", retry=True
+            )
+        try:
+            entry = self._write_reports(rel, sha256, versions, review)
+        except (OSError, StoreError) as exc:  # a full disk, a lost database: retried on the next run
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return self._failed(rel, sha256, versions, f"cannot record its report in {self.out}: {reason}", retry=True)
         self._tell("reviewed", rel, entry)
         return "reviewed", rel
 
@@ -189,7 +201,12 @@ class BatchRunner:
         entry = Entry(
             path=rel, sha256=sha256, versions=versions, status="failed", reason=reason, retry=retry, finished_at=_now()
         )
-        self.manifest.put(entry)
+        try:
+            self.manifest.put(entry)
+        except (OSError, StoreError) as exc:
+            # Told all the same; with no entry recorded, the next run tries the draft again.
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            entry = entry.model_copy(update={"reason": f"{reason} (not recorded in the journal: {why})", "retry": True})
         self._tell("failed", rel, entry)
         return "failed", rel
 

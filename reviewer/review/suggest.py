@@ -63,7 +63,7 @@ def to_finding(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: fl
         evidence=evidence,
         draft_span=verdict.span,
         suggestion=verdict.suggestion or suggestion_text(verdict, relevant, evidence, language),
-        answers=[Evidence(**a.model_dump()) for a in theme.answers],
+        answers=relevant.answers or [Evidence(**a.model_dump()) for a in theme.answers],
         rationale=verdict.rationale,
     )
 

@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DATA   ?= data
+# The demo company's own data, passed explicitly: no other review sees it.
+DEMO   := REVIEWER_VOCABULARY=corpus/vocabulary.yaml REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 PORT   ?= 8501
 
 .PHONY: setup run demo ingest test lint fmt bench browser clean
@@ -23,10 +25,10 @@ ingest: setup
 	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer ingest corpus/notes
 
 demo: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
+	REVIEWER_DATA_DIR=$(DATA) $(DEMO) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
 
 run: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
+	REVIEWER_DATA_DIR=$(DATA) $(DEMO) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The screen tests drive a real headless Chromium; Debian packages it with its driver.

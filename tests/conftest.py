@@ -40,7 +40,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from reviewer.ingest.pipeline import ingest_paths
 
     data_dir = tmp_path_factory.mktemp("demo") / "data"
-    demo = Settings(data_dir=data_dir)
+    demo = Settings(data_dir=data_dir, vocabulary=CORPUS_DIR / "vocabulary.yaml")
     report = ingest_paths([CORPUS_DIR / "notes"], demo)
     assert report.files_ingested > 0, report.skipped
     return demo

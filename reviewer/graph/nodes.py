@@ -128,16 +128,21 @@ def coverage(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
 
         usage = Usage()
         try:
-            verdicts = judge_coverage_llm(ctx.llm, draft, themes, usage)
+            verdicts = judge_coverage_llm(ctx.llm, draft, themes, usage, ctx.settings.company)
             return {"verdicts": verdicts, "usage": usage}
         except LLMError as exc:
             return {
-                "verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state)),
+                "verdicts": _offline_coverage(state, ctx),
                 "usage": usage,
                 "fallback": True,
                 "notices": [f"The model could not judge coverage ({exc}); the offline judge was used."],
             }
-    return {"verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state))}
+    return {"verdicts": _offline_coverage(state, ctx)}
+
+
+def _offline_coverage(state: ReviewState, ctx: ReviewContext) -> list[Any]:
+    promises = ctx.vocabulary.claims_pattern()
+    return judge_coverage(state["draft"], state.get("themes", []), ctx.embed_phrases, _vectors(state), promises)
 
 
 @timed("tone")
@@ -145,13 +150,16 @@ def tone(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     """Tone and claims against the narrative guideline."""
     ctx = runtime.context
     draft = state["draft"]
-    findings = judge_tone(draft)
+    findings = judge_tone(draft, ctx.vocabulary.proof_pattern())
     if ctx.llm is not None and ctx.guidelines:
         from reviewer.review.llm_judge import judge_tone_llm
 
         usage = Usage()
         try:
-            return {"tone": findings + judge_tone_llm(ctx.llm, draft, ctx.guidelines, usage), "usage": usage}
+            return {
+                "tone": findings + judge_tone_llm(ctx.llm, draft, ctx.guidelines, usage, ctx.settings.company),
+                "usage": usage,
+            }
         except LLMError as exc:
             return {
                 "tone": findings,

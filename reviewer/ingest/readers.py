@@ -1,4 +1,4 @@
-"""Reading one file into call notes, by extension: CSV, Markdown/TXT, JSONL, VTT, SRT."""
+"""Reading one file into call notes, by extension: CSV, Markdown/TXT, JSONL, VTT, SRT, Gong JSON."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from reviewer.errors import InputError
 from reviewer.ingest.csv_reader import read_csv
 from reviewer.ingest.fields import FIELD_ALIASES, build_note, map_columns, split_record, unique_id
 from reviewer.ingest.files import SUPPORTED_EXTENSIONS, read_text_file
+from reviewer.ingest.gong import GongIndex, read_gong_json
 from reviewer.ingest.transcripts import read_srt, read_vtt
 from reviewer.models import CallNote
 from reviewer.settings import Settings
@@ -29,10 +30,17 @@ def read_notes(path: Path, settings: Settings) -> list[CallNote]:
     return notes
 
 
-def read_notes_with_warnings(path: Path, settings: Settings) -> tuple[list[CallNote], list[str]]:
+def read_notes_with_warnings(
+    path: Path, settings: Settings, gong_index: GongIndex | None = None
+) -> tuple[list[CallNote], list[str]]:
     """The notes of one file and warnings about the parts that were skipped (bad JSONL lines,
-    empty CSV rows, ...); raises InputError when nothing in the file is usable."""
+    empty CSV rows, ...); raises InputError when nothing in the file is usable.
+
+    A `.json` file is a Gong API page, joined to the call pages of `gong_index` (or of its folder).
+    """
     path = Path(path)
+    if path.suffix.lower() == ".json":
+        return read_gong_json(path, settings, gong_index)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))

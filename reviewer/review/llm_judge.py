@@ -140,8 +140,8 @@ def _themes_block(themes: Sequence[RelevantTheme]) -> str:
             lines.append(f"  - [{evidence.note_id}] {evidence.quote}")
         # What the company's people answered: the replies retrieved for this draft, else the mined
         # ones; those from won deals first where outcomes are known.
-        replies = sorted([*relevant.answers, *theme.answers], key=lambda a: a.outcome != "won")
-        replies = list(dict.fromkeys(a.quote for a in replies))[:2]
+        pairs = [(a.quote, a.outcome) for a in relevant.answers] + [(a.quote, a.outcome) for a in theme.answers]
+        replies = list(dict.fromkeys(q for q, _ in sorted(pairs, key=lambda pair: pair[1] != "won")))[:2]
         if replies:
             lines.append("what the company's people answered:")
             lines.extend(f"  - {a}" for a in replies)

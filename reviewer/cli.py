@@ -50,7 +50,7 @@ def ingest(
         bool, typer.Option("--no-themes", help="Do not rebuild the objection themes afterwards.")
     ] = False,
 ) -> None:
-    """Import call notes (CSV, Markdown, TXT, JSONL, VTT, SRT) into the store."""
+    """Import call notes (CSV, Markdown, TXT, JSONL, VTT, SRT, Gong API JSON pages) into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reviewer.ingest.pipeline import ingest_paths

@@ -31,8 +31,10 @@ SOURCE = "gong"
 # are refused before json.loads builds them in memory.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 _LISTED = 5
-# metaData fields kept as note metadata (ids of Gong's own users and workspaces are not).
-_META_FIELDS = ("title", "url", "started", "scheduled", "duration", "direction", "system", "scope", "media", "purpose")
+# metaData fields kept as note metadata. Not kept: ids of Gong's users and workspaces, and the
+# call's `url` (it is the call id, which the note id already is; and a 19-digit id can pass the
+# card-number checksum, so redaction would mangle it).
+_META_FIELDS = ("title", "started", "scheduled", "duration", "direction", "system", "scope", "media", "purpose")
 
 
 class GongIndex:
@@ -59,10 +61,10 @@ class GongIndex:
         for path in sorted(paths, key=str):
             key = _key(path)
             try:
-                data = load_page(path)
+                data = load_json(path)
                 kind = page_kind(data)
                 if kind is None:
-                    raise InputError(path, _not_a_page(data))
+                    continue  # not a Gong page: the JSON reader decides what it is
                 if kind == "calls":
                     index._add_calls(path, data)
                 else:
@@ -88,6 +90,9 @@ class GongIndex:
         self.call_pages.add(_key(path))
         self._digest.update(path.read_bytes())
         for call in data["calls"]:
+            if isinstance(call, dict) and "metaData" not in call and "id" in call:
+                # `GET /v2/calls` lists calls flat, without parties: the same fields, no sides.
+                call = {"metaData": call}
             meta = call.get("metaData") if isinstance(call, dict) else None
             call_id = meta.get("id") if isinstance(meta, dict) else None
             if call_id is None:
@@ -96,8 +101,8 @@ class GongIndex:
             self.calls[str(call_id)] = call
 
 
-def load_page(path: Path) -> dict[str, Any]:
-    """One API page as a JSON object; InputError for truncated or invalid JSON, or an oversized file."""
+def load_json(path: Path) -> Any:
+    """A JSON file's value; InputError for truncated or invalid JSON, or an oversized file."""
     try:
         size = path.stat().st_size
         if size > MAX_PAGE_BYTES:
@@ -115,13 +120,13 @@ def load_page(path: Path) -> dict[str, Any]:
         raise InputError(
             path, f"invalid or truncated JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from exc
-    if not isinstance(data, dict):
-        raise InputError(path, f"not a Gong API page: a JSON {type(data).__name__}, expected an object")
     return data
 
 
-def page_kind(data: Mapping[str, Any]) -> str | None:
-    """'transcripts', 'calls' or None for a JSON object that is neither kind of page."""
+def page_kind(data: object) -> str | None:
+    """'transcripts', 'calls' or None for a JSON value that is neither kind of page."""
+    if not isinstance(data, dict):
+        return None
     if isinstance(data.get("callTranscripts"), list):
         return "transcripts"
     if isinstance(data.get("calls"), list):
@@ -133,16 +138,19 @@ def read_gong_json(path: Path, settings: Settings, index: GongIndex | None = Non
     """The notes of one transcript page; the call pages are taken from `index`, or from the JSON
     files beside it when no index is given. Raises InputError for a page with nothing usable."""
     if index is None:
-        index = GongIndex.scan(p for p in path.parent.iterdir() if p.suffix.lower() == ".json" and p.is_file())
-    if _key(path) in index.bad:
-        raise InputError(path, index.bad[_key(path)])
-    data = load_page(path)
+        index = scan_folder_of(path)
+    data = load_json(path)
     kind = page_kind(data)
     if kind == "calls":
         raise InputError(path, "a Gong call page (metadata only): it is read with the transcript pages beside it")
     if kind is None:
-        raise InputError(path, _not_a_page(data))
+        raise InputError(path, "not a Gong API page: no callTranscripts or calls list")
     return read_transcript_page(path, data, index, settings)
+
+
+def scan_folder_of(path: Path) -> GongIndex:
+    """The index of the JSON files beside `path`, for reading one page on its own."""
+    return GongIndex.scan(p for p in path.parent.iterdir() if p.suffix.lower() == ".json" and p.is_file())
 
 
 def read_transcript_page(
@@ -212,7 +220,7 @@ def _call_note(
         speaker_id = str(monologue.get("speakerId"))
         if speaker_id not in labels:
             party = by_speaker.get(speaker_id)
-            if call is not None and party is None:
+            if parties and party is None:
                 raise _BadCall(f"unknown speakerId {speaker_id}: no party of the call has it")
             labels[speaker_id] = _label(party, len(labels) + 1)
             roles[speaker_id] = _side(party, settings)
@@ -349,11 +357,6 @@ def _crm_fields(call: dict[str, Any], parties: list[dict[str, Any]]) -> dict[str
                 if fields.get("name"):
                     found.setdefault("opportunity", fields["name"])
     return found
-
-
-def _not_a_page(data: Mapping[str, Any]) -> str:
-    keys = ", ".join(sorted(str(k) for k in data)[:8]) or "none"
-    return f"not a Gong API page: no callTranscripts or calls list (keys: {keys})"
 
 
 def _listed(ids: list[str]) -> str:

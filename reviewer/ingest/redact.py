@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from reviewer.ingest.timeline import TIMELINE_KEY, remap
+from reviewer.ingest.timeline import TIMELINE_KEY, is_timeline, remap
 from reviewer.ingest.turns import speaker_names
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
@@ -117,7 +117,11 @@ def redact_note(note: CallNote, settings: Settings | None = None, extra_names: I
         label = clean(turn.speaker) if turn.speaker else turn.speaker
         turns.append(Turn(speaker=label, role=turn.role, text=text[start:end], start=start, end=end))
     metadata = {
-        key: NAME if key in metadata_names else remap(value, moved) if key == TIMELINE_KEY else clean(value)
+        key: NAME
+        if key in metadata_names
+        else remap(value, moved)
+        if key == TIMELINE_KEY and is_timeline(value)
+        else clean(value)
         for key, value in note.metadata.items()
     }
     return note.model_copy(update={"text": text, "turns": turns, "metadata": metadata, "contact": None})

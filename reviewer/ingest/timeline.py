@@ -1,6 +1,6 @@
 """Where in the call each sentence was said: recorder time offsets kept beside the note text.
 
-A note read from a recorder export (Gong) carries, in `metadata["timeline"]`, one entry per
+A note read from a recorder export (Gong) carries, in `metadata["sentence_times_ms"]`, one entry per
 sentence as the recorder split it: `[char_start, char_end, start_ms, end_ms]`, offsets into the
 (redacted) note text, times in milliseconds from the start of the call. Redaction maps the
 character offsets through its replacements, so they stay true to the stored text.
@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from reviewer.models import CallNote
 
-TIMELINE_KEY = "timeline"
+# Named so that no CRM column ("Timeline: Q3 rollout") is taken for it.
+TIMELINE_KEY = "sentence_times_ms"
 
 Entry = tuple[int, int, int, int]
 
@@ -37,6 +38,11 @@ def decode(value: str | None) -> list[Entry]:
         if isinstance(item, list) and len(item) == 4 and all(isinstance(x, int) for x in item):
             entries.append((item[0], item[1], item[2], item[3]))
     return entries
+
+
+def is_timeline(value: str) -> bool:
+    """True when the value is a stored timeline (and not some other text under the same key)."""
+    return value.startswith("[[") and bool(decode(value))
 
 
 def remap(value: str, moved: Callable[[int], int]) -> str:

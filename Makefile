@@ -4,9 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DATA   ?= data
-# The demo company's own data, passed explicitly: no other review sees it.
-DEMO   := REVIEWER_VOCABULARY=corpus/vocabulary.yaml REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 PORT   ?= 8501
+# The demo company's taxonomy and brand guidelines: the engine assumes none, the demo passes its own.
+# ... and its workspace words and description for the judges.
+DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REVIEWER_GUIDELINES=corpus/guidelines \
+	REVIEWER_VOCABULARY=corpus/vocabulary.yaml \
+	REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 
 .PHONY: setup run demo ingest test lint fmt bench browser clean
 
@@ -22,13 +25,13 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ingest: setup
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer ingest corpus/notes
+	$(DEMO) $(BIN)/reviewer ingest corpus/notes
 
 demo: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(DEMO) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
+	$(DEMO) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
 
 run: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(DEMO) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
+	$(DEMO) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The screen tests drive a real headless Chromium; Debian packages it with its driver.

@@ -153,16 +153,20 @@ def objections(
     language: Annotated[str | None, typer.Option(help="Only themes raised in this language.")] = None,
     top: Annotated[int, typer.Option(help="How many themes to show.")] = 10,
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Cluster all calls again instead of adding new calls to the themes.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """The objection themes customers raise, ranked by impact (frequency weighted by loss rate)."""
-    from reviewer.objections import filter_themes, load_themes
+    from reviewer.objections import filter_themes, load_themes, refresh_themes
 
     if output not in {"table", "json"}:
         fail(f"unknown format {output!r}: use table or json")
     settings = settings_for(data_dir)
     try:
-        themes = filter_themes(load_themes(settings), segment, product, language, top)
+        mined = refresh_themes(settings, rebuild=True) if rebuild else load_themes(settings)
+        themes = filter_themes(mined, segment, product, language, top)
     except ReviewerError as exc:
         fail(str(exc))
     if output == "json":

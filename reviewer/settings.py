@@ -19,7 +19,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = PROJECT_ROOT / "corpus"
 
 
 class Settings(BaseSettings):
@@ -45,10 +44,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy-style URL for reviews and flags; SQLite in the data dir when unset."
     )
-    guidelines: Path = Field(
-        CORPUS_DIR / "guidelines", description="Folder with guidelines.md and the Vale-style rules."
+    # No team's taxonomy or brand rules are assumed: without these settings mining discovers every
+    # theme from the calls and reviews check no brand rules (the demo passes its own, see the Makefile).
+    guidelines: Path | None = Field(
+        None, description="Folder with guidelines.md and the Vale-style rules; none unless configured."
     )
-    taxonomy: Path | None = Field(CORPUS_DIR / "objections.yaml", description="Optional objection taxonomy (YAML).")
+    taxonomy: Path | None = Field(None, description="Objection taxonomy (YAML) that anchors and names themes.")
     vocabulary: Path | None = Field(
         None,
         description=(

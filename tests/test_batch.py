@@ -21,7 +21,8 @@ from reviewer.batch.state import MANIFEST_NAME, DraftResult, Entry, Manifest
 from reviewer.batch.summary import to_csv, to_html
 from reviewer.cli import app
 from reviewer.models import Review
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = ["landing_page.md", "one_pager.md", "email_campaign.txt", "case_study.html"]

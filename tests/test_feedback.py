@@ -14,7 +14,8 @@ from reviewer.cli import app
 from reviewer.errors import StoreError
 from reviewer.feedback import Flag, import_feedback_folder, open_flags
 from reviewer.feedback.effects import label_from_text
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feedback"
 ONE_PAGER = CORPUS_DIR / "drafts" / "one_pager.md"

@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from reviewer.cli import app
 from reviewer.errors import StoreError
 from reviewer.ingest.pipeline import ingest_paths
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
 from reviewer.store import open_store, writer_lock
+from tests.demo import CORPUS_DIR
 
 runner = CliRunner()
 NOTE = """---

@@ -12,7 +12,7 @@ from reviewer.graph import build_context, nodes, review_draft
 from reviewer.ingest.pipeline import ingest_paths
 from reviewer.models import Evidence
 from reviewer.objections import refresh_themes
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR
 from tests.fakes import Reply
 from tests.review_helpers import model_answer
 

@@ -13,7 +13,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reviewer.feedback import open_flags
-from reviewer.settings import CORPUS_DIR, Settings, get_settings
+from reviewer.settings import Settings, get_settings
+from tests.demo import CORPUS_DIR
 from ui.components import Mark, apply_replacements, highlight
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")

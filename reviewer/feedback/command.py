@@ -23,7 +23,7 @@ def flag(
     good: Annotated[bool, typer.Option("--good", help="The finding (--finding) was a good catch.")] = False,
     review: Annotated[str | None, typer.Option("--review", help="Review id the finding comes from.")] = None,
     finding: Annotated[
-        str | None, typer.Option("--finding", help="Finding id, e.g. objection:price or Corvane.Hype:120.")
+        str | None, typer.Option("--finding", help="Finding id, e.g. objection:price or Style.Rule:120.")
     ] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="Objection theme the miss belongs to.")] = None,
     rep: Annotated[str | None, typer.Option("--rep", help="Rep who heard the objection.")] = None,

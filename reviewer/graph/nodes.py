@@ -149,6 +149,8 @@ def _offline_coverage(state: ReviewState, ctx: ReviewContext) -> list[Any]:
 def tone(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     """Tone and claims against the narrative guideline."""
     ctx = runtime.context
+    if not ctx.guidelines and ctx.ruleset is None:  # no brand guideline configured: nothing to judge against
+        return {"tone": []}
     draft = state["draft"]
     findings = judge_tone(draft, ctx.vocabulary.proof_pattern())
     if ctx.llm is not None and ctx.guidelines:

@@ -4,7 +4,7 @@ The judges hold only language-general signals (absolute words, negation, proof w
 "according to"). What is specific to one company (its certificates as proof, promises its
 calls keep contradicting) lives in a YAML file named by `REVIEWER_VOCABULARY`:
 
-    proof_terms: [ISO 27001, SOC 2]          # words that count as proof next to a claim
+    proof_terms: [Fairtrade, TÜV]            # words that count as proof next to a claim
     absolute_claims: ["live in (a|one) day"] # extra absolute promises (regular expressions)
 """
 

@@ -24,7 +24,8 @@ def default_config() -> Path:
         return local
     from reviewer.settings import get_settings
 
-    return get_settings().guidelines / ".vale.ini"
+    guidelines = get_settings().guidelines
+    return (guidelines or Path.cwd()) / ".vale.ini"
 
 
 def _relative(path: str) -> str:

@@ -17,6 +17,7 @@ from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
 from reviewer.graph import ReviewContext, review_draft
 from reviewer.models import BrandFinding, ObjectionFinding, Review
+from reviewer.objections.themes import impact
 from reviewer.report import counts, render
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ def verdict_header(ctx: ReviewContext, review: Review, draft: Draft) -> None:
 
 def _impact(ctx: ReviewContext, finding: ObjectionFinding) -> float:
     theme = next((t for t in ctx.themes if t.theme_id == finding.theme_id), None)
-    return theme.impact if theme is not None else finding.frequency * (finding.loss_rate or 0.0)
+    return theme.impact if theme is not None else impact(finding.frequency, finding.loss_rate)
 
 
 def coverage_map(ctx: ReviewContext, review: Review) -> None:

@@ -11,7 +11,7 @@ DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REV
 	REVIEWER_VOCABULARY=corpus/vocabulary.yaml \
 	REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 
-.PHONY: setup run demo ingest test lint fmt bench browser clean
+.PHONY: setup run demo ingest test lint fmt bench browser postgres clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 		>/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"; }
 
-test: setup browser
+# The Postgres tests start a real server from Debian's binaries (initdb, pg_ctl) in a temporary folder.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+		>/dev/null 2>&1 || echo "note: could not install postgresql; Postgres tests will be skipped"; }
+
+test: setup browser postgres
 	$(BIN)/pytest -q
 
 lint: setup

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -49,6 +52,17 @@ class NoteStore:
         self.client = _open_client(settings)
         self.max_batch = self.client.get_max_batch_size()
         space = {"hnsw": {"space": "cosine"}}
+        with self.writing("create its collections"):
+            self._collections(space, embedding_model)
+        built_with = (self.notes.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise StoreError(
+                f"the store at {self.location} was built with the embedding model {built_with!r}, "
+                f"but {embedding_model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or "
+                "ingest into a new data dir"
+            )
+
+    def _collections(self, space: dict[str, Any], embedding_model: str) -> None:
         self.notes = self.client.get_or_create_collection(
             NOTES,
             embedding_function=None,
@@ -61,17 +75,29 @@ class NoteStore:
             configuration=space,  # type: ignore[arg-type]
             metadata={"embedding_model": embedding_model},
         )
-        built_with = (self.notes.metadata or {}).get("embedding_model")
-        if built_with and built_with != embedding_model:
-            raise StoreError(
-                f"the store at {self.location} was built with the embedding model {built_with!r}, "
-                f"but {embedding_model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or "
-                "ingest into a new data dir"
-            )
 
     @property
     def location(self) -> str:
         return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[None]:
+        """Chroma's errors while writing (a full disk, a server gone) as one clear StoreError."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many types (Rust, sqlite, HTTP) here
+            where = ""
+            if not self.settings.chroma_url:
+                try:
+                    free = shutil.disk_usage(self.settings.chroma_dir).free
+                    where = f"; is its disk full? {free / 1024 / 1024:.1f} MB free"
+                except OSError:
+                    pass
+            raise StoreError(
+                f"the store at {self.location} could not {what}: {type(exc).__name__}: {exc}{where}"
+            ) from exc
 
     # ---- versions -------------------------------------------------------------------------
     @property
@@ -81,7 +107,8 @@ class NoteStore:
         return str(meta.get("corpus_version", "empty"))
 
     def bump_version(self, digest: str) -> None:
-        self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
+        with self.writing("record the new corpus version"):
+            self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
         if not self.settings.chroma_url:
             write_manifest(self.settings, digest, self.embedding_model)
 
@@ -93,9 +120,10 @@ class NoteStore:
 
     def delete_file(self, source_path: str) -> int:
         ids = self.notes.get(where={"source_path": source_path}, include=[])["ids"]
-        for start in range(0, len(ids), self.max_batch):
-            self.notes.delete(ids=ids[start : start + self.max_batch])
-        self.chunks.delete(where={"source_path": source_path})
+        with self.writing(f"delete the notes of {source_path}"):
+            for start in range(0, len(ids), self.max_batch):
+                self.notes.delete(ids=ids[start : start + self.max_batch])
+            self.chunks.delete(where={"source_path": source_path})
         return len(ids)
 
     def add_file(
@@ -107,6 +135,17 @@ class NoteStore:
         chunk_vectors: np.ndarray,
     ) -> None:
         """Store one file's notes and chunks, replacing what the file had before."""
+        with self.writing(f"store the notes of {source_path}"):
+            self._add_file(source_path, file_sha, notes, chunks, chunk_vectors)
+
+    def _add_file(
+        self,
+        source_path: str,
+        file_sha: str,
+        notes: Sequence[CallNote],
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+    ) -> None:
         self.delete_file(source_path)
         by_note: dict[str, list[int]] = {}
         for row, chunk in enumerate(chunks):
@@ -428,8 +467,28 @@ def read_manifest(settings: Settings) -> dict[str, str] | None:
     return data if isinstance(data, dict) and {"corpus_version", "embedding_model"} <= set(data) else None
 
 
-def open_store(settings: Settings) -> NoteStore:
-    """The store for these settings, checked against the configured embedding backend's name."""
+_OPEN: dict[tuple[int, str], NoteStore] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_store(settings: Settings, embedding_model: str | None = None) -> NoteStore:
+    """The store for these settings, opened once per process and shared by every thread.
+
+    Chroma's clients must not be created from several threads at once (its system cache races),
+    so the first opening happens under a lock and later callers get the same store. The store is
+    checked against the configured embedding backend (or `embedding_model`).
+    """
     from reviewer.embeddings import backend_name
 
-    return NoteStore(settings, backend_name(settings))
+    model = embedding_model or backend_name(settings)
+    key = (os.getpid(), settings.chroma_url or str(settings.chroma_dir.resolve()))  # a forked child opens its own
+    with _OPEN_LOCK:
+        store = _OPEN.get(key)
+        if store is None:
+            store = _OPEN[key] = NoteStore(settings, model)
+    if store.embedding_model != model:
+        raise StoreError(
+            f"the store at {store.location} was built with the embedding model {store.embedding_model!r}, "
+            f"but {model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or ingest into a new data dir"
+        )
+    return store

@@ -18,7 +18,7 @@ from reviewer.ingest.gong import GongIndex
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.models import Chunk
 from reviewer.settings import Settings
-from reviewer.store import NoteStore, writer_lock
+from reviewer.store import NoteStore, open_store, writer_lock
 
 # Embedding in slices keeps memory flat and lets the progress bar move on one huge CSV.
 _EMBED_SLICE = 1024
@@ -74,7 +74,7 @@ def ingest_paths(
     report.warnings.extend(gong.warnings)
     embedder = get_embedder(settings)
     with writer_lock(settings):
-        store = NoteStore(settings, embedder.name)
+        store = open_store(settings, embedder.name)
         changes: list[str] = []
         for position, path in enumerate(files, start=1):
             if progress:

@@ -1,19 +1,16 @@
 """The labelled conversation sets of ../shared/data (and the demo) as call notes, with their topics.
 
-Until the Gong reader lands in the engine, the Gong pages are turned into notes here: one turn per
-monologue, one line per turn, with each Gong sentence's character span kept so that sentence
-labels (call id, start ms) can be matched to extracted statements.
+Every set is read by the engine's own readers, as `reviewer ingest` reads it.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import yaml
 
-from reviewer.models import CallNote, Turn
+from reviewer.models import CallNote
 from reviewer.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,48 +52,21 @@ def casino_topics() -> dict[str, list[str]]:
         return {r["id"]: [r["prospect_high"]] for r in csv.DictReader(f)}
 
 
-def gong_notes(name: str, limit: int | None = None) -> tuple[list[CallNote], dict[tuple[str, int], tuple[int, int]]]:
-    """Notes from Gong pages, and (call id, sentence start ms) -> the sentence's span in the note."""
-    root = SHARED / name / "gong"
+def gong_notes(
+    name: str, limit: int | None = None, *, redact: bool = True
+) -> tuple[list[CallNote], dict[tuple[str, int], tuple[int, int]]]:
+    """Notes read by the Gong reader, and (call id, sentence start ms) -> the sentence's span in the note."""
+    from reviewer.ingest.readers import read_notes
+    from reviewer.ingest.timeline import sentence_times
+
+    settings = Settings(redact=redact)
     notes: list[CallNote] = []
-    spans: dict[tuple[str, int], tuple[int, int]] = {}
-    for calls_page in sorted(root.glob("calls-*.json")):
-        transcripts_page = calls_page.with_name(calls_page.name.replace("calls-", "transcripts-"))
-        calls = {c["metaData"]["id"]: c for c in json.loads(calls_page.read_text("utf-8"))["calls"]}
-        for transcript in json.loads(transcripts_page.read_text("utf-8"))["callTranscripts"]:
-            call = calls.get(transcript["callId"])
-            if call is None:
-                continue
-            roles = {
-                p.get("speakerId"): ("seller" if p.get("affiliation") == "Internal" else "customer")
-                for p in call.get("parties", [])
-            }
-            text, turns = "", []
-            for part in transcript["transcript"]:
-                role = roles.get(part["speakerId"], "unknown")
-                label = "Agent" if role == "seller" else "Customer"
-                text += f"{label}: "
-                start = len(text)
-                for sentence in part["sentences"]:
-                    if len(text) > start:
-                        text += " "
-                    spans[(transcript["callId"], int(sentence["start"]))] = (
-                        len(text),
-                        len(text) + len(sentence["text"]),
-                    )
-                    text += sentence["text"]
-                turns.append(Turn(speaker=label, role=role, text=text[start:], start=start, end=len(text)))  # type: ignore[arg-type]
-                text += "\n"
-            meta = call["metaData"]
-            notes.append(
-                CallNote(
-                    note_id=transcript["callId"], text=text, source="gong", source_path=str(transcripts_page),
-                    date=(meta.get("started") or "")[:10] or None, language="en", turns=turns,
-                )
-            )  # fmt: skip
-            if limit and len(notes) >= limit:
-                return notes, spans
-    return notes, spans
+    for path in sorted((SHARED / name / "gong").glob("transcripts-*.json")):
+        notes.extend(read_notes(path, settings))
+        if limit and len(notes) >= limit:
+            break
+    spans = {(n.note_id, start_ms): (a, b) for n in notes for a, b, start_ms, _ in sentence_times(n)}
+    return notes[:limit] if limit else notes, spans
 
 
 def gong_topics(name: str) -> dict[str, list[str]]:

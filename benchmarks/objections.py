@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 LIMIT_100K_S = 600
 LIMIT_100K_GB = 4.0
+PAGE = 2000  # calls made and mined at a time, as mining pages through the store
 
 
 def _notes(kind: str, n: int, first: int = 0) -> list:
@@ -57,38 +58,46 @@ def _notes(kind: str, n: int, first: int = 0) -> list:
 def one(kind: str, n: int) -> dict:
     from reviewer.embeddings import get_embedder
     from reviewer.ingest.chunking import chunk_note
-    from reviewer.objections.mining import concerns_of, full_mine, themes_of, update
+    from reviewer.objections.mining import Concerns, concerns_of, facts_of, full_mine, themes_of, update
     from reviewer.settings import Settings
 
     settings = Settings(data_dir=Path("/tmp/unused"))
     embedder = get_embedder(settings)
+    timings = {"embed": 0.0, "extract": 0.0}
 
-    def prepared(notes: list) -> tuple:
-        chunks = [c for note in notes for c in chunk_note(note)]
-        started = time.perf_counter()
-        vectors = embedder.embed([c.text for c in chunks])
-        return chunks, vectors, time.perf_counter() - started
+    def batch(first: int, count: int) -> tuple[Concerns, dict]:
+        """Concerns and facts of `count` calls from `first`, read in pages as mining reads the store."""
+        parts, facts = [], {}
+        for start in range(first, first + count, PAGE):
+            notes = _notes(kind, min(PAGE, first + count - start), first=start)
+            chunks = [c for note in notes for c in chunk_note(note)]
+            began = time.perf_counter()
+            vectors = embedder.embed([c.text for c in chunks])
+            timings["embed"] += time.perf_counter() - began
+            began = time.perf_counter()
+            parts.append(concerns_of(notes, chunks, vectors))
+            facts.update(facts_of(notes))
+            timings["extract"] += time.perf_counter() - began
+        return Concerns.joined(parts), facts
 
-    notes = _notes(kind, n)
-    chunks, vectors, embed_s = prepared(notes)
+    concerns, facts = batch(0, n)
+    extract_s = timings["extract"]
     started = time.perf_counter()
-    concerns = concerns_of(notes, chunks, vectors)
-    state = full_mine(notes, concerns, {x.note_id: "" for x in notes}, None, embedder, "bench")
+    state = full_mine(facts, concerns, {i: "" for i in facts}, None, embedder, "bench")
     themes = themes_of(state)
-    full_s = time.perf_counter() - started
-    added = _notes(kind, max(1, n // 100), first=n)
-    add_chunks, add_vectors, _ = prepared(added)
+    full_s = extract_s + time.perf_counter() - started
+    timings["extract"] = 0.0
+    fresh, fresh_facts = batch(n, max(1, n // 100))
     started = time.perf_counter()
-    fresh = concerns_of(added, add_chunks, add_vectors)
-    ok = update(state, added, fresh, {x.note_id: "" for x in added}, None, embedder)
+    ok = update(state, fresh_facts, fresh, {i: "" for i in fresh_facts}, None, embedder)
     themes_of(state)
-    update_s = time.perf_counter() - started
-    json_s = time.perf_counter()
+    update_s = timings["extract"] + time.perf_counter() - started
+    began = time.perf_counter()
     blob = state.model_dump_json()
-    json_s = time.perf_counter() - json_s
+    json_s = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB -> GiB
     return {
-        "set": kind, "n": n, "statements": len(concerns.statements), "themes": len(themes), "embed_s": embed_s,
+        "set": kind, "n": n, "statements": len(concerns.statements), "themes": len(themes), "embed_s": timings["embed"],
         "full_s": full_s, "update_s": update_s, "updated_in_place": ok, "state_mb": len(blob) / 1e6,
         "state_write_s": json_s, "peak_gb": peak,
     }  # fmt: skip

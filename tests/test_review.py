@@ -203,5 +203,9 @@ def test_review_of_missing_file_is_input_error(ctx) -> None:
 
 
 def test_no_brand_rules_unless_configured(settings) -> None:
-    review = review_draft(build_context(settings), path=DRAFTS / "landing_page.md")
-    assert review.brand == [] and review.tone == []
+    ctx = build_context(settings)
+    assert ctx.ruleset is None and ctx.guidelines == ""
+    review = review_draft(ctx, path=DRAFTS / "landing_page.md")
+    assert not any(
+        f.rule.split(".")[0] in {p.name for p in (DEMO_GUIDELINES / "styles").iterdir()} for f in review.brand
+    )

@@ -158,6 +158,7 @@ def test_hostile_draft_is_shown_as_text(data_dir: Path) -> None:
 
 def test_without_call_notes_brand_findings_still_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("REVIEWER_GUIDELINES", str(CORPUS_DIR / "guidelines"))
     try:
         at = review(open_app(), LANDING.read_text("utf-8"))
         assert any("No call notes yet" in i.value for i in at.info)

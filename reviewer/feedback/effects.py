@@ -104,7 +104,7 @@ def group_missed(flags: list[Flag], ctx: ReviewContext) -> list[FlagGroup]:
             group = FlagGroup(_placeholder(flag), [flag], founded=True)
             founded.append((vector, group))
             founded_by_id[group.theme.theme_id] = group
-    background = _background(ctx) if founded else Counter()
+    background = _background(ctx) if founded else (Counter(), 0)
     for _, group in founded:
         group.theme = founded_theme(group.flags, background)
         groups[group.theme.theme_id] = group
@@ -128,17 +128,17 @@ def _theme_geometry(ctx: ReviewContext) -> tuple[list[str], np.ndarray, np.ndarr
     return ids, np.stack(centroids).astype(np.float32), np.array(radii)
 
 
-_BACKGROUNDS: dict[tuple[str, str], Counter[str]] = {}
+_BACKGROUNDS: dict[tuple[str, str], tuple[Counter[str], int]] = {}
 
 
-def _background(ctx: ReviewContext) -> Counter[str]:
-    """Term counts of the calls (once per corpus version): what is common talk, not a distinct concern."""
+def _background(ctx: ReviewContext) -> tuple[Counter[str], int]:
+    """In how many calls each word occurs (once per corpus version): common talk, not a distinct concern."""
     if ctx.store is None:
-        return theme_model.term_counts(q.quote for t in ctx.themes for q in [*t.quotes, *t.answers])
+        return theme_model.document_frequency(q.quote for t in ctx.themes for q in [*t.quotes, *t.answers])
     key = (str(ctx.settings.data_dir.resolve()), ctx.store.corpus_version)
     if key not in _BACKGROUNDS:
         _BACKGROUNDS.clear()
-        _BACKGROUNDS[key] = theme_model.term_counts(n.text for n in ctx.store.iter_notes())
+        _BACKGROUNDS[key] = theme_model.document_frequency(n.text for n in ctx.store.iter_notes())
     return _BACKGROUNDS[key]
 
 
@@ -146,15 +146,17 @@ def _placeholder(flag: Flag) -> Theme:
     return Theme(theme_id=f"flag-{flag.id}", label="", frequency=1, loss_rate=None)
 
 
-def founded_theme(flags: list[Flag], background: Counter[str] | None = None) -> Theme:
+def founded_theme(flags: list[Flag], background: tuple[Counter[str], int] | None = None) -> Theme:
     """A theme founded by flags no mined theme covers, labelled and given terms as mined themes are.
 
     Its terms are the flags' words that are distinctive against the calls' words (class-based
     TF-IDF), so a word common in every call (the offer's own name) cannot make every draft answer it.
     """
     texts = [f.text or "" for f in flags]
+    calls, total = background or (Counter(), 0)
     own = theme_model.term_counts(label_from_text(t) for t in texts)
-    keywords = theme_model.class_tfidf([own, background or Counter()])[0] if own else []
+    keywords = theme_model.class_tfidf([own, calls])[0] if own else []
+    keywords = [k for k in keywords if calls[k] < theme_model.FOUNDED_TERM_SHARE * total or total == 0]
     dates = sorted(f.created_at[:10] for f in flags)
     frequency = len({f.note_id for f in flags})
     return Theme(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,14 @@ from pydantic import BaseModel
 from reviewer.atomic import write_atomic
 from reviewer.embeddings import Embedder, backend_name, get_embedder
 from reviewer.models import CallNote, Theme
-from reviewer.objections.mining import MiningState, concerns_of, full_mine, themes_of, update
+from reviewer.objections.mining import Concerns, MiningState, concerns_of, facts_of, full_mine, themes_of, update
 from reviewer.objections.taxonomy import load_taxonomy
 from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store, read_manifest
 
 # Bump when extraction or grouping changes, so stored themes and mining states are rebuilt.
 MINING_VERSION = "13"
+PAGE_NOTES = 2000  # notes read from the store at a time by a full mine
 
 
 class ThemeSnapshot(BaseModel):
@@ -102,12 +104,16 @@ def refresh_snapshot(
             notes = list(store.get_notes(added).values())
             chunks, vectors = store.chunk_vectors(added)
             fresh = concerns_of(notes, chunks, vectors)
-            if not update(state, notes, fresh, {i: versions[i] for i in added}, taxonomy, embedder):
+            if not update(state, facts_of(notes), fresh, {i: versions[i] for i in added}, taxonomy, embedder):
                 state = None
     if state is None:
-        notes = list(store.iter_notes())
-        chunks, vectors = store.chunk_vectors()
-        state = full_mine(notes, concerns_of(notes, chunks, vectors), versions, taxonomy, embedder, key, previous)
+        # Page by page: a note's text is needed only to extract its concerns, never all at once.
+        facts, parts = {}, []
+        for page in _pages(store.iter_notes(), PAGE_NOTES):
+            chunks, vectors = store.chunk_vectors([n.note_id for n in page])
+            parts.append(concerns_of(page, chunks, vectors))
+            facts.update(facts_of(page))
+        state = full_mine(facts, Concerns.joined(parts), versions, taxonomy, embedder, key, previous)
     if llm is None and not settings.offline:
         from reviewer.llm import LLMClient
 
@@ -123,6 +129,17 @@ def refresh_snapshot(
     snapshot = ThemeSnapshot(themes=themes, note_texts=texts)
     write_atomic(themes_path(settings, store.corpus_version, store.embedding_model), snapshot.model_dump_json())
     return snapshot
+
+
+def _pages(notes: Iterator[CallNote], size: int) -> Iterator[list[CallNote]]:
+    page: list[CallNote] = []
+    for note in notes:
+        page.append(note)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def refresh_themes(settings: Settings, store: NoteStore | None = None, *, rebuild: bool = False) -> list[Theme]:

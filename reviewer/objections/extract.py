@@ -91,6 +91,9 @@ _SUPPORTING = {
         r"geld|rückerstatt\w*|erstatt\w*|rabatt\w*|rechnung\w*|ausgeben|wert)\b",
     ],
     "time": [
+        r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several|couple of|ein\w*|"
+        r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|paar|mehrere)\s+(?:seconds?|minutes?|hours?|"
+        r"days?|weeks?|months?|years?|sekunden|minuten|stunden|tage[n]?|wochen|monate[n]?|jahre[n]?)\b",
         r"\b\d+\s?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|sekunden|minuten|"
         r"stunden|tage[n]?|wochen|monate[n]?|jahre[n]?|h)\b",
         r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.|uhr)\b|\b\d{1,2}:\d{2}\b",
@@ -165,7 +168,7 @@ def _has_content(text: str) -> bool:
 
 def objection_score(sentence: str) -> float:
     """How strongly a customer sentence reads as a concern: asking, needing, doubting, refusing, ..."""
-    if len(sentence) < 12:
+    if len(sentence) < 12 and "?" not in sentence:
         return 0.0
     found = signals(sentence)
     core = sum(1 for name in found if name in _CORE_RES)
@@ -215,7 +218,8 @@ def _from_turns(note: CallNote) -> list[Statement]:
         reply = _next_seller_turn(turns, index)
         for start, end in sentence_spans(note.text, turn.start, turn.end):
             sentence = note.text[start:end]
-            if not _is_candidate(sentence):
+            score = objection_score(sentence)
+            if score < THRESHOLD:
                 continue
             found.append(
                 Statement(
@@ -223,7 +227,7 @@ def _from_turns(note: CallNote) -> list[Statement]:
                     text=sentence,
                     start=start,
                     end=end,
-                    score=objection_score(sentence),
+                    score=score,
                     reply=_first_sentences(note.text, reply) if reply else None,
                     reply_start=reply.start if reply else None,
                 )

@@ -81,6 +81,22 @@ class Concerns:
     statements: list[Statement]
     vectors: np.ndarray
 
+    @staticmethod
+    def joined(parts: Sequence[Concerns]) -> Concerns:
+        """One set of concerns from several batches of notes (mining reads the store page by page)."""
+        kept = [p for p in parts if len(p.statements)]
+        if not kept:
+            return Concerns([], np.zeros((0, 1), dtype=np.float32))
+        return Concerns([s for p in kept for s in p.statements], np.concatenate([p.vectors for p in kept]))
+
+
+def facts_of(notes: Sequence[CallNote]) -> dict[str, NoteFacts]:
+    """What themes need of each note: its outcome, segment, product, language and date."""
+    return {
+        n.note_id: NoteFacts(outcome=n.outcome, segment=n.segment, product=n.product, language=n.language, date=n.date)
+        for n in notes
+    }
+
 
 def concerns_of(notes: Sequence[CallNote], chunks: Sequence[Chunk], chunk_vectors: np.ndarray) -> Concerns:
     """The notes' concern statements, each with the vector of the stored chunk that holds it."""
@@ -106,7 +122,7 @@ def concerns_of(notes: Sequence[CallNote], chunks: Sequence[Chunk], chunk_vector
 
 
 def full_mine(
-    notes: Sequence[CallNote],
+    facts: dict[str, NoteFacts],
     concerns: Concerns,
     note_versions: dict[str, str],
     taxonomy: Taxonomy | None,
@@ -166,7 +182,7 @@ def full_mine(
         else:
             state.centroid = model._unit_rows(anchors[index].mean(axis=0, keepdims=True))[0].tolist()
     state = MiningState(key=key, themes=states)
-    _accumulate(state, notes, statements, vectors, assignment)
+    _accumulate(state, facts, statements, vectors, assignment)
     state.notes = dict(note_versions)
     state.fitted_notes = len(note_versions)
     state.fitted_unassigned = float((assignment < 0).mean()) if len(assignment) else 0.0
@@ -176,7 +192,7 @@ def full_mine(
 
 def update(
     state: MiningState,
-    notes: Sequence[CallNote],
+    facts: dict[str, NoteFacts],
     concerns: Concerns,
     note_versions: dict[str, str],
     taxonomy: Taxonomy | None,
@@ -211,7 +227,7 @@ def update(
     total = len(set(state.notes) | set(note_versions))
     if state.fitted_notes and total > (1 + model.REBUILD_GROWTH) * state.fitted_notes:
         return False
-    _accumulate(state, notes, statements, vectors, assignment)
+    _accumulate(state, facts, statements, vectors, assignment)
     state.notes.update(note_versions)
     state.updates += 1
     _name_new(state, None)
@@ -220,12 +236,11 @@ def update(
 
 def _accumulate(
     state: MiningState,
-    notes: Sequence[CallNote],
+    facts: dict[str, NoteFacts],
     statements: Sequence[Statement],
     vectors: np.ndarray,
     assignment: np.ndarray,
 ) -> None:
-    by_id = {n.note_id: n for n in notes}
     other = Counter(state.other_terms)
     other.update(model.term_counts(s.text for s, a in zip(statements, assignment) if a < 0))
     state.other_terms = dict(other)
@@ -236,12 +251,8 @@ def _accumulate(
         member_statements = [statements[i] for i in members]
         theme.note_ids = sorted(set(theme.note_ids) | {s.note_id for s in member_statements})
         for note_id in {s.note_id for s in member_statements}:
-            note = by_id.get(note_id)
-            if note is not None and note_id not in state.facts:
-                state.facts[note_id] = NoteFacts(
-                    outcome=note.outcome, segment=note.segment, product=note.product, language=note.language,
-                    date=note.date,
-                )  # fmt: skip
+            if note_id in facts and note_id not in state.facts:
+                state.facts[note_id] = facts[note_id]
         terms = Counter(theme.terms)
         terms.update(model.term_counts(s.text for s in member_statements))
         theme.terms = dict(terms)

@@ -62,8 +62,8 @@ def test_judged_themes_follow_impact_and_retrieval_not_a_fixed_count() -> None:
 
     themes = [
         Theme(theme_id=f"t{i}", label=f"t{i}", frequency=n, loss_rate=None, impact=float(n))
-        for i, n in enumerate([40, 12, 5, 2, 1])
+        for i, n in enumerate([80, 12, 5, 4, 1])
     ]
-    assert [t.theme.theme_id for t in select_themes(themes, {}, "en")] == ["t0", "t1", "t2"]
+    assert [t.theme.theme_id for t in select_themes(themes, {}, "en")] == ["t0", "t1", "t2", "t3"]
     close = select_themes(themes, {"t4": MIN_DRAFT_HITS + 0.01}, "en")  # the draft speaks to a small theme
-    assert {t.theme.theme_id for t in close} == {"t0", "t1", "t2", "t4"}
+    assert {t.theme.theme_id for t in close} == {"t0", "t1", "t2", "t3", "t4"}

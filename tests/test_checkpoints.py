@@ -10,7 +10,8 @@ import pytest
 
 from reviewer.graph import build_context, review_draft
 from reviewer.graph.context import ReviewContext
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 DRAFTS = CORPUS_DIR / "drafts"
 
@@ -32,7 +33,7 @@ def interrupt_review(ctx: ReviewContext, path: Path, monkeypatch: pytest.MonkeyP
     import reviewer.graph.nodes as nodes
 
     with monkeypatch.context() as patch:
-        patch.setattr(nodes, "judge_tone", lambda draft: (_ for _ in ()).throw(KeyboardInterrupt()))
+        patch.setattr(nodes, "judge_tone", lambda draft, proof=None: (_ for _ in ()).throw(KeyboardInterrupt()))
         with pytest.raises(KeyboardInterrupt):
             review_draft(ctx, path=path, checkpoint=True)
 

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Both are read by litellm and chromadb at import time, so they are set when this module loads:
@@ -120,13 +120,20 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned.")
     llm_retries: int = Field(3, description="Retries on 429/5xx before falling back offline.")
     api_base: str | None = Field(None, description="Base URL for an OpenAI-compatible provider.")
-    api_key: str | None = Field(None, description="API key passed to litellm (else its own env vars).")
+    api_key: SecretStr | None = Field(
+        None, description="API key passed to litellm (else its own env vars); never shown in logs or repr."
+    )
     max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
     lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
 
     @cached_property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def api_key_value(self) -> str | None:
+        """The API key itself, for the one module that calls providers."""
+        return self.api_key.get_secret_value() if self.api_key is not None else None
 
     @property
     def offline(self) -> bool:

@@ -107,6 +107,7 @@ class NoteStore:
         return str(meta.get("corpus_version", "empty"))
 
     def bump_version(self, digest: str) -> None:
+        """Record the new corpus version (and that the writer finished)."""
         with self.writing("record the new corpus version"):
             self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
         if not self.settings.chroma_url:
@@ -114,9 +115,38 @@ class NoteStore:
 
     # ---- writing --------------------------------------------------------------------------
     def file_digest(self, source_path: str) -> str | None:
+        """The sha256 of the file as stored, or None when it is not stored whole.
+
+        Notes are written last, in batches; a writer killed between two batches leaves fewer notes
+        than the file has (`file_notes`), and the file counts as not stored, so it is written again.
+        """
         got = self.notes.get(where={"source_path": source_path}, include=["metadatas"], limit=1)
         metas = got["metadatas"] or []
-        return str(metas[0]["file_sha"]) if metas else None
+        if not metas:
+            return None
+        expected = metas[0].get("file_notes")
+        if expected is not None and int(expected) > 1:
+            stored = len(self.notes.get(where={"source_path": source_path}, include=[])["ids"])
+            if stored != int(expected):
+                return None
+        return str(metas[0]["file_sha"])
+
+    @property
+    def interrupted(self) -> bool:
+        """True when a writer began changing the store and never recorded the new version (killed)."""
+        meta = self.client.get_collection(NOTES, embedding_function=None).metadata or {}  # type: ignore[arg-type]
+        return bool(meta.get("writing"))
+
+    def begin_write(self) -> None:
+        """Mark the store as changing until `bump_version`, so a rerun after a kill bumps the version."""
+        with self.writing("mark the store as being written"):
+            self.notes.modify(
+                metadata={
+                    "embedding_model": self.embedding_model,
+                    "corpus_version": self.corpus_version,
+                    "writing": "1",
+                }
+            )
 
     def delete_file(self, source_path: str) -> int:
         ids = self.notes.get(where={"source_path": source_path}, include=[])["ids"]
@@ -189,7 +219,7 @@ class NoteStore:
                 ids=[n.note_id for n in batch],
                 embeddings=note_vectors[start : start + self.max_batch],
                 documents=[n.text for n in batch],
-                metadatas=[_note_metadata(n, source_path, file_sha) for n in batch],  # type: ignore[misc]
+                metadatas=[_note_metadata(n, source_path, file_sha, len(kept)) for n in batch],  # type: ignore[misc]
             )
 
     # ---- reading --------------------------------------------------------------------------
@@ -362,13 +392,14 @@ class NoteStore:
             offset += _PAGE
 
 
-def _note_metadata(note: CallNote, source_path: str, file_sha: str) -> dict[str, Any]:
+def _note_metadata(note: CallNote, source_path: str, file_sha: str, file_notes: int) -> dict[str, Any]:
     return _clean(
         {
             **{f: getattr(note, f) for f in _NOTE_FIELDS},
             "source": note.source,
             "source_path": source_path,
             "file_sha": file_sha,
+            "file_notes": file_notes,  # how many notes the file has: a partly written file is seen as such
             # Turns as (speaker, role, start, end): their text is the note's, so it is not stored twice.
             "turns": json.dumps([[t.speaker, t.role, t.start, t.end] for t in note.turns], ensure_ascii=False),
             "extra": json.dumps(note.metadata, ensure_ascii=False),

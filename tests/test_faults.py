@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -197,3 +199,24 @@ def test_the_store_and_the_flag_book_on_a_full_disk_fail_clearly(small_disk) -> 
     assert flag.exit_code == 2, flag.output
     assert "Traceback" not in flag.output
     assert re.search(r"no space left|disk is full|full", flag.stderr, re.IGNORECASE), flag.stderr
+
+
+def test_a_journal_line_is_appended_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reviewer.batch import state
+
+    journal = state.Manifest(tmp_path)
+    first = Entry(path="a.md", sha256="a" * 64, versions={}, status="failed", reason="x", finished_at="t")
+    journal.put(first)
+    before = (tmp_path / MANIFEST_NAME).read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd: int, data: bytes) -> int:  # what a filling disk does: a short write
+        return real_write(fd, data[: len(data) // 2])
+
+    monkeypatch.setattr(state.os, "write", half_then_full)
+    with pytest.raises(OSError) as failed:
+        journal.put(first.model_copy(update={"path": "b.md"}))
+    assert failed.value.errno == errno.ENOSPC
+    assert (tmp_path / MANIFEST_NAME).read_bytes() == before
+    monkeypatch.undo()
+    assert set(state.Manifest(tmp_path).entries) == {"a.md"}

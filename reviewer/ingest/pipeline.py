@@ -46,9 +46,11 @@ class IngestReport(BaseModel):
     corpus_version: str = ""
     seconds: float = 0.0
 
+    resumed: bool = Field(False, description="An earlier ingest was killed midway; this one finished it.")
+
     @property
     def changed(self) -> bool:
-        return self.files_ingested > 0 or self.pruned_files > 0
+        return self.files_ingested > 0 or self.pruned_files > 0 or self.resumed
 
 
 def ingest_paths(
@@ -75,7 +77,11 @@ def ingest_paths(
     embedder = get_embedder(settings)
     with writer_lock(settings):
         store = open_store(settings, embedder.name)
-        changes: list[str] = []
+        # A writer killed before it recorded the version: its files look unchanged now, so the
+        # version is bumped regardless (themes are rebuilt from what is stored).
+        report.resumed = store.interrupted
+        changes: list[str] = ["finished an interrupted ingest"] if report.resumed else []
+        marked = False
         for position, path in enumerate(files, start=1):
             if progress:
                 progress(str(path), position, len(files))
@@ -93,6 +99,9 @@ def ingest_paths(
             if store.file_digest(key) == digest:
                 report.files_unchanged += 1
                 continue
+            if not marked:
+                store.begin_write()
+                marked = True
             try:
                 _ingest_file(path, key, digest, store, embedder, settings, report, gong)
             except InputError as exc:
@@ -104,12 +113,17 @@ def ingest_paths(
             roots = [p.resolve() for p in paths]
             for stored in sorted(store.source_paths() - seen):
                 if any(_is_under(Path(stored), root) for root in roots):
+                    if not marked:
+                        store.begin_write()
+                        marked = True
                     store.delete_file(stored)
                     report.pruned_files += 1
                     changes.append(f"{stored}=gone")
         if changes:
             previous = store.corpus_version
             store.bump_version(hashlib.sha256("\n".join([previous, *changes]).encode()).hexdigest()[:16])
+        elif marked:  # only skipped files: nothing changed, but the mark is cleared
+            store.bump_version(store.corpus_version)
         report.corpus_version = store.corpus_version
     report.seconds = time.perf_counter() - started
     return report

@@ -83,7 +83,7 @@ def to_finding(
         draft_span=verdict.span,
         suggestion=copy or guidance(verdict, theme.label, language),
         suggested_copy=copy,
-        answers=[Evidence(**a.model_dump()) for a in theme.answers],
+        answers=relevant.answers or [Evidence(**a.model_dump()) for a in theme.answers],
         rationale=verdict.rationale,
     )
 

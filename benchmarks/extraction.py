@@ -50,7 +50,8 @@ class Score:
 
 
 def label_rows(name: str, part: str) -> list[dict[str, str]]:
-    rows = list(csv.DictReader((LABELS / f"{name}.csv").open(encoding="utf-8")))
+    with (LABELS / f"{name}.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     return rows[:DEV_ROWS] if part == "dev" else rows[DEV_ROWS:] if part == "report" else rows
 
 

@@ -106,7 +106,8 @@ def test_accepting_a_fix_updates_the_revised_draft(data_dir: Path) -> None:
     assert "Corvane Flow" in at.code[0].value and "e-mail" in at.code[0].value
     assert any("1 accepted" in m.value for m in at.markdown)
     for control in at.segmented_control:
-        control.set_value("Accept")
+        if not str(control.key).startswith("decide-objection:"):  # the brand fixes; copy has its own test
+            control.set_value("Accept")
     at.run()
     assert at.code[0].value == (
         "# Paying suppliers\n\nWith Corvane Flow you send each e-invoice by email and pay suppliers on time."

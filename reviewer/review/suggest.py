@@ -37,6 +37,12 @@ _OPENERS = re.compile(
     re.I,
 )
 # Sentences in the rep's own first person singular are conversation, not copy ("I'll send you ...").
+# ... and so are sentences about this call or this customer ("Last time you wanted ...").
+_CONVERSATION = re.compile(
+    r"\b(?:last time|as discussed|you (?:said|mentioned|asked|wanted|told)|your (?:wife|husband)|"
+    r"letztes mal|wie besprochen|sie (?:sagten|wollten|fragten|hatten gefragt))\b",
+    re.I,
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'll|I've|me|my|ich|mir|mich|mein\w*)\b")
 _POSSESSIVE = re.compile(r"\b([A-ZÄÖÜ][\w-]+)['’]s\b")  # "Rivalco's quote": a name, even first in a sentence
 _CAPITALISED = re.compile(r"(?<=[a-z,]\s)([A-Z][a-z][\w-]*)")  # "With Close on Ledgerly": Close
@@ -111,7 +117,7 @@ def copy_from_answers(
     for rank, answer in enumerate(a for a in answers if a.outcome == "won"):
         for sentence in sentences(answer.quote):
             line = _OPENERS.sub("", sentence.strip()).strip()
-            if len(words(line)) < 5 or line.endswith("?") or _FIRST_PERSON.search(line):
+            if len(words(line)) < 5 or line.endswith("?") or _FIRST_PERSON.search(line) or _CONVERSATION.search(line):
                 continue
             if detect_language(line, default=language) != language:
                 continue

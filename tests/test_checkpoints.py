@@ -11,7 +11,7 @@ import pytest
 from reviewer.graph import build_context, review_draft
 from reviewer.graph.context import ReviewContext
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_SETTINGS
 
 DRAFTS = CORPUS_DIR / "drafts"
 
@@ -25,7 +25,7 @@ def data_dir(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def ctx(data_dir: Path) -> ReviewContext:
-    return build_context(Settings(data_dir=data_dir))
+    return build_context(Settings(data_dir=data_dir, **DEMO_SETTINGS))
 
 
 def interrupt_review(ctx: ReviewContext, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,14 +64,14 @@ def test_new_flags_or_settings_start_the_review_again(ctx, data_dir, tmp_path, m
     draft = tmp_path / "page.md"
     shutil.copy(DRAFTS / "one_pager.md", draft)
     interrupt_review(ctx, draft, monkeypatch)
-    other = build_context(Settings(data_dir=data_dir, redact=False))  # a setting the review reads
+    other = build_context(Settings(data_dir=data_dir, redact=False, **DEMO_SETTINGS))  # a setting the review reads
     steps: list[str] = []
     review_draft(other, path=draft, checkpoint=True, on_step=steps.append)
     assert "load" in steps
 
     interrupt_review(ctx, draft, monkeypatch)
     ctx.flags.add_missed("customers keep asking about the mobile app", draft_path=str(draft))
-    flagged = build_context(Settings(data_dir=data_dir))
+    flagged = build_context(Settings(data_dir=data_dir, **DEMO_SETTINGS))
     assert flagged.versions["flags"] != ctx.versions["flags"]
     steps.clear()
     review_draft(flagged, path=draft, checkpoint=True, on_step=steps.append)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_GUIDELINES, DEMO_SETTINGS, DEMO_TAXONOMY
 
 REPO = Path(__file__).resolve().parent.parent
 BIG_NOTES = 300  # one JSONL file large enough that its upserts take a while on the server
@@ -98,6 +98,7 @@ def server(chroma_server: ChromaServer) -> ChromaServer:
 def reviewer(*args: str, data: Path, url: str, **popen: object) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_")}
     env.update(PYTHONPATH=str(REPO), REVIEWER_DATA_DIR=str(data), REVIEWER_CHROMA_URL=url)
+    env.update(REVIEWER_TAXONOMY=str(DEMO_TAXONOMY), REVIEWER_GUIDELINES=str(DEMO_GUIDELINES))
     return subprocess.Popen(
         [sys.executable, "-m", "reviewer", *args],
         env=env,
@@ -197,7 +198,7 @@ def test_sigkill_mid_file_then_rerun_leaves_what_a_clean_ingest_leaves(server: C
     from reviewer.ingest.pipeline import ingest_paths
     from reviewer.store import open_store
 
-    clean = Settings(data_dir=tmp_path / "clean")
+    clean = Settings(data_dir=tmp_path / "clean", **DEMO_SETTINGS)
     ingest_paths([folder], clean)
     store = open_store(clean)
     clean_notes, clean_chunks = contents(store.client, "call_notes"), contents(store.client, "call_chunks")

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from reviewer.batch import scan
 from reviewer.batch.state import MANIFEST_NAME, Entry
 from reviewer.cli import app
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_GUIDELINES, DEMO_TAXONOMY
 from tests.fakes import Reply
 from tests.review_helpers import draft_text, model_answer
 
@@ -75,6 +75,8 @@ def test_a_flaky_model_under_a_50_draft_batch_loses_nothing(
         "API_KEY": llm_settings.api_key_value,
         "LLM_TIMEOUT": str(timeout),
         "LLM_RETRIES": str(llm_settings.llm_retries),
+        "TAXONOMY": str(DEMO_TAXONOMY),
+        "GUIDELINES": str(DEMO_GUIDELINES),
     }.items():
         monkeypatch.setenv(f"REVIEWER_{key}", value)
     names = make_drafts(tmp_path / "drafts", 50)

@@ -23,7 +23,7 @@ from reviewer.errors import InputError
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.rules import lint_text, load_rules
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import DEMO_GUIDELINES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 # A case taking longer than this is a hang for inputs of a few kilobytes (the slowest take ~50 ms; a
@@ -216,7 +216,7 @@ def test_draft_loaders(suffix: str, data: bytes) -> None:
             assert draft.text[sentence.start : sentence.end] == sentence.text
 
 
-RULES = load_rules(styles=CORPUS_DIR / "guidelines" / "styles")
+RULES = load_rules(styles=DEMO_GUIDELINES / "styles")
 
 
 @FUZZ

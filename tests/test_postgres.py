@@ -16,7 +16,7 @@ from reviewer.batch.state import MANIFEST_NAME
 from reviewer.cli import app
 from reviewer.graph import build_context, review_draft
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_SETTINGS
 from tests.test_checkpoints import interrupt_review
 from tests.test_migrations import TRIALS, report, start_trials
 
@@ -48,7 +48,7 @@ def test_flags_are_stored_in_postgres(postgres_url: str, data_dir: Path, monkeyp
     assert result.exit_code == 0, result.output
     assert query(postgres_url, "SELECT kind, text FROM flags") == [("missed", "customers ask whether it runs on-prem")]
     assert not (data_dir / "feedback.sqlite3").exists()
-    ctx = build_context(Settings(data_dir=data_dir, database_url=postgres_url))
+    ctx = build_context(Settings(data_dir=data_dir, database_url=postgres_url, **DEMO_SETTINGS))
     review = review_draft(ctx, path=DRAFTS / "landing_page.md")
     assert any(e.note_id.startswith("flag-") for f in review.objections for e in f.evidence)
 
@@ -56,7 +56,7 @@ def test_flags_are_stored_in_postgres(postgres_url: str, data_dir: Path, monkeyp
 def test_review_checkpoints_are_kept_in_postgres(
     postgres_url: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ctx = build_context(Settings(data_dir=data_dir, database_url=postgres_url))
+    ctx = build_context(Settings(data_dir=data_dir, database_url=postgres_url, **DEMO_SETTINGS))
     draft = tmp_path / "page.md"
     shutil.copy(DRAFTS / "one_pager.md", draft)
     interrupt_review(ctx, draft, monkeypatch)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from reviewer.batch import scan
 from reviewer.cli import app
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_GUIDELINES, DEMO_SETTINGS, DEMO_TAXONOMY
 
 REPO = Path(__file__).resolve().parent.parent
 DRAFTS = CORPUS_DIR / "drafts"
@@ -55,6 +55,7 @@ def _batch_runs(data: Path, out_root: Path, concurrency: int | None) -> dict[int
     """`reviewer batch corpus/drafts` RUNS times in a row, each a new process; the failed drafts per run."""
     drafts = sorted(p.name for p in scan.discover(DRAFTS))
     env = {**os.environ, "PYTHONPATH": str(REPO), "REVIEWER_DATA_DIR": str(data)}
+    env.update(REVIEWER_TAXONOMY=str(DEMO_TAXONOMY), REVIEWER_GUIDELINES=str(DEMO_GUIDELINES))
     failures: dict[int, list[str]] = {}
     for run in range(RUNS):
         out = out_root / f"run-{run}"
@@ -98,7 +99,7 @@ def test_threads_opening_the_store_at_once_get_one_store(demo_settings: Settings
 
     data = tmp_path / "data"
     shutil.copytree(demo_settings.data_dir, data)
-    settings = Settings(data_dir=data)
+    settings = Settings(data_dir=data, **DEMO_SETTINGS)
     barrier = threading.Barrier(8)
     opened: list[object] = []
     errors: list[BaseException] = []
@@ -127,7 +128,7 @@ def test_a_review_with_flags_opens_no_new_database_connection(
 
     data = tmp_path / "data"
     shutil.copytree(flagged_data, data)
-    ctx = build_context(Settings(data_dir=data))
+    ctx = build_context(Settings(data_dir=data, **DEMO_SETTINGS))
     review_draft(ctx, path=DRAFTS / "landing_page.md")  # warm: every store is open now
     opened: list[object] = []
     real = sqlite3.connect

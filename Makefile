@@ -7,7 +7,10 @@ DATA   ?= data
 PORT   ?= 8501
 UV_VERSION := 0.13.8
 # The demo company's taxonomy and brand guidelines: the engine assumes none, the demo passes its own.
-DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REVIEWER_GUIDELINES=corpus/guidelines
+# ... and its workspace words and description for the judges.
+DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REVIEWER_GUIDELINES=corpus/guidelines \
+	REVIEWER_VOCABULARY=corpus/vocabulary.yaml \
+	REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 
 .PHONY: setup run demo ingest test lint fmt bench browser postgres clean
 

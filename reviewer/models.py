@@ -109,6 +109,8 @@ class Evidence(BaseModel):
     quote: str = Field(description="Verbatim customer words from that note.")
     outcome: Outcome | None = None
     date: str | None = None
+    language: str | None = Field(None, description="Language of the quoted note, when known.")
+    other_language: bool = Field(False, description="True when the quote is not in the draft's language.")
 
 
 class ObjectionFinding(BaseModel):

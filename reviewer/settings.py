@@ -50,6 +50,21 @@ class Settings(BaseSettings):
         None, description="Folder with guidelines.md and the Vale-style rules; none unless configured."
     )
     taxonomy: Path | None = Field(None, description="Objection taxonomy (YAML) that anchors and names themes.")
+    vocabulary: Path | None = Field(
+        None,
+        description=(
+            "Optional YAML of workspace words for the judges: proof_terms (certificates and the like "
+            "that back a claim) and absolute_claims (promise patterns the calls contradict)."
+        ),
+    )
+    company: str = Field(
+        "",
+        description=(
+            "Who the reviews are for, in a sentence the prompts use: the company, its offer and its "
+            "audience (e.g. 'Acme, an online clothing store, writing to its shoppers'). Unset: prompts "
+            "speak of 'the company' and judge from the calls alone."
+        ),
+    )
     redact: bool = Field(True, description="Redact personal data before storing or sending text.")
     seller_roles: list[str] = Field(
         default_factory=lambda: [

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -29,6 +30,17 @@ _PAGE = 2000
 def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
     """Chroma metadata takes scalars only, and no None."""
     return {k: v for k, v in meta.items() if v is not None and isinstance(v, str | int | float | bool)}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored chunk returned by a similarity query, with the metadata of its note."""
+
+    chunk: Chunk
+    similarity: float
+    language: str | None
+    outcome: str | None
+    date: str | None
 
 
 class NoteStore:
@@ -231,13 +243,18 @@ class NoteStore:
         return {i: _note_from(i, t, m) for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [])}
 
     def query_chunks(
-        self, vectors: np.ndarray, n_results: int = 10, where: dict[str, Any] | None = None
-    ) -> list[list[tuple[Chunk, float]]]:
-        """Nearest chunks for each query vector, with cosine similarity."""
+        self,
+        vectors: np.ndarray,
+        n_results: int = 10,
+        where: dict[str, Any] | None = None,
+        *,
+        with_metadata: bool = False,
+    ) -> list[list[Any]]:
+        """Nearest chunks for each query vector: (chunk, cosine similarity[, metadata])."""
         if self.chunks.count() == 0 or len(vectors) == 0:
             return [[] for _ in range(len(vectors))]
         got = self.chunks.query(
-            query_embeddings=vectors,
+            query_embeddings=np.asarray(vectors, dtype=np.float32),
             n_results=n_results,
             where=where,
             include=["documents", "metadatas", "distances"],
@@ -260,11 +277,50 @@ class NoteStore:
                             end=int(m["end"]),
                         ),
                         1.0 - float(dist),
+                        *((m,) if with_metadata else ()),
                     )
                     for i, d, m, dist in zip(ids, docs, metas, dists)
                 ]
             )
         return results
+
+    def query_passages(
+        self,
+        vectors: np.ndarray,
+        n_results: int = 10,
+        *,
+        language: str | None = None,
+        segment: str | None = None,
+        product: str | None = None,
+        note_ids: Sequence[str] | None = None,
+    ) -> list[list[Passage]]:
+        """Nearest non-seller chunks for each query vector, filtered by the note's metadata.
+
+        Seller-only chunks are left out in the query itself; a chunk that joins a customer turn
+        and a seller reply has role "unknown" and comes back, so callers pick the customer's
+        words inside it.
+        """
+        conditions: list[dict[str, Any]] = [{"role": {"$ne": "seller"}}]
+        for key, value in (("language", language), ("segment", segment), ("product", product)):
+            if value:
+                conditions.append({key: value})
+        if note_ids is not None:
+            conditions.append({"note_id": {"$in": list(dict.fromkeys(note_ids))}})
+        where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        hits = self.query_chunks(vectors, n_results=n_results, where=where, with_metadata=True)
+        return [
+            [
+                Passage(
+                    chunk=chunk,
+                    similarity=similarity,
+                    language=str(meta.get("language", "")) or None,
+                    outcome=meta.get("outcome"),  # type: ignore[arg-type]
+                    date=meta.get("date"),  # type: ignore[arg-type]
+                )
+                for chunk, similarity, meta in row
+            ]
+            for row in hits
+        ]
 
     def chunk_vectors(self, note_ids: Sequence[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
         """The stored chunks (text not loaded) and their vectors: every chunk, or those of some notes.

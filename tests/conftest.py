@@ -27,6 +27,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytes
         # Commands run on the demo store get the demo's taxonomy and rules, as `make demo` passes them.
         monkeypatch.setenv("REVIEWER_TAXONOMY", str(DEMO_SETTINGS["taxonomy"]))
         monkeypatch.setenv("REVIEWER_GUIDELINES", str(DEMO_SETTINGS["guidelines"]))
+        monkeypatch.setenv("REVIEWER_VOCABULARY", str(DEMO_SETTINGS["vocabulary"]))
 
 
 @pytest.fixture(autouse=True)

@@ -8,4 +8,5 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 DEMO_TAXONOMY = CORPUS_DIR / "objections.yaml"
 DEMO_GUIDELINES = CORPUS_DIR / "guidelines"
 # What `make demo` and `make run` set: the engine itself knows no taxonomy or guidelines.
-DEMO_SETTINGS = {"taxonomy": DEMO_TAXONOMY, "guidelines": DEMO_GUIDELINES}
+DEMO_VOCABULARY = CORPUS_DIR / "vocabulary.yaml"
+DEMO_SETTINGS = {"taxonomy": DEMO_TAXONOMY, "guidelines": DEMO_GUIDELINES, "vocabulary": DEMO_VOCABULARY}

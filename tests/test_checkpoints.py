@@ -33,7 +33,7 @@ def interrupt_review(ctx: ReviewContext, path: Path, monkeypatch: pytest.MonkeyP
     import reviewer.graph.nodes as nodes
 
     with monkeypatch.context() as patch:
-        patch.setattr(nodes, "judge_tone", lambda draft: (_ for _ in ()).throw(KeyboardInterrupt()))
+        patch.setattr(nodes, "judge_tone", lambda draft, proof=None: (_ for _ in ()).throw(KeyboardInterrupt()))
         with pytest.raises(KeyboardInterrupt):
             review_draft(ctx, path=path, checkpoint=True)
 

@@ -72,7 +72,7 @@ def test_a_flaky_model_under_a_50_draft_batch_loses_nothing(
     for key, value in {
         "MODEL": llm_settings.model,
         "API_BASE": llm_settings.api_base,
-        "API_KEY": getattr(llm_settings.api_key, "get_secret_value", lambda: str(llm_settings.api_key))(),
+        "API_KEY": llm_settings.api_key_value,
         "LLM_TIMEOUT": str(timeout),
         "LLM_RETRIES": str(llm_settings.llm_retries),
         "TAXONOMY": str(DEMO_TAXONOMY),
@@ -165,7 +165,7 @@ def test_reports_and_journal_on_a_full_disk_fail_clearly_and_leave_nothing_torn(
     data = tmp_path / "data"
     shutil.copytree(demo_settings.data_dir, data)
     out = small_disk / "out"
-    filler = fill(small_disk, leave=48 * 1024)
+    filler = fill(small_disk, leave=16 * 1024)  # less than one review's reports and journal entry
     args = ["batch", str(DRAFTS), "--out", str(out), "--data-dir", str(data), "--fail-on", "never"]
     result = CliRunner().invoke(app, args, catch_exceptions=False)
     assert result.exit_code == 2, result.output

@@ -107,7 +107,7 @@ def test_abcd_calls_sides_pii_and_order_ids(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = _ingest(data, str(gong))
     assert result.exit_code == 0, result.output
-    assert "1 Gong call pages joined" in result.stdout and "0 skipped" in result.stdout
+    assert "1 Gong call page joined" in result.stdout and "0 skipped" in result.stdout
     calls, sentences = _sides_in_pages(gong)
     assert calls == _readme_count(gong.parent / "README.md", "calls (conversations)") == 50
     assert sum(sentences.values()) == _readme_count(gong.parent / "README.md", "sentences")

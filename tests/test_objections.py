@@ -237,3 +237,18 @@ def test_objections_cli_rebuild(demo_settings) -> None:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_flagged_miss_founds_a_theme_named_like_a_mined_one() -> None:
+    from collections import Counter
+
+    from reviewer.feedback.effects import founded_theme
+    from reviewer.feedback.models import Flag
+
+    text = "Customers keep asking whether they can pay a little of it in cryptocurrency, or give us a card?"
+    flag = Flag(id="f1", kind="missed", text=text, created_at="2026-01-05T10:00:00+00:00")
+    calls = (Counter({"pay": 40, "card": 35}), 50)  # words most calls name
+    theme = founded_theme([flag], calls)
+    assert theme.label.startswith("They can pay a little of it in cryptocurrency")
+    assert "cryptocurrency" in theme.keywords and "pay" not in theme.keywords and "card" not in theme.keywords
+    assert theme.impact == 1.0  # one conversation, no outcome: the same impact as a mined theme's

@@ -185,7 +185,7 @@ def test_interrupted_review_resumes_from_its_checkpoint(ctx, monkeypatch) -> Non
     import reviewer.graph.nodes as nodes
 
     real = nodes.judge_tone
-    monkeypatch.setattr(nodes, "judge_tone", lambda draft: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(nodes, "judge_tone", lambda draft, proof=None: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         review_draft(ctx, path=DRAFTS / "one_pager.md", checkpoint=True)
     monkeypatch.setattr(nodes, "judge_tone", real)

@@ -335,7 +335,7 @@ def test_5_first_visit_spinner_bar_chart_ranking_and_labels(data_dir: Path) -> N
     done = subprocess.run([sys.executable, "-c", check], cwd=APP_DIR.parent, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     at = open_app("pages/objections.py")
-    spec = json.loads(at.get("arrow_vega_lite_chart")[0].proto.spec)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "Objection"  # no overlapping labels
     review(at.switch_page("pages/review.py").run(), LANDING.read_text("utf-8"))
     assert any("Ranked by **impact**" in c.value for c in at.caption)

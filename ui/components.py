@@ -33,6 +33,7 @@ STEP_WORDS = {
     "load": "Reading your draft",
     "segment": "Splitting it into sentences",
     "retrieve": "Finding the objections customers raise about it",
+    "feedback": "Applying what reps flagged",
     "brand": "Checking the brand rules",
     "tone": "Checking tone and claims",
     "coverage": "Judging how the draft answers each objection",

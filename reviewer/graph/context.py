@@ -10,6 +10,7 @@ import numpy as np
 
 from reviewer.embeddings import Embedder, get_embedder
 from reviewer.models import Theme
+from reviewer.review.vocabulary import Vocabulary, load_vocabulary
 from reviewer.settings import Settings
 
 
@@ -29,6 +30,7 @@ class ReviewContext:
     versions: dict[str, str] = field(default_factory=dict)  # corpus, rules, model, flags: batch skip keys
     opened_store: Any = None  # reviewer.store.NoteStore once opened; see `store`
     phrase_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # theme quotes, answers, labels
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # workspace proof terms and promises
 
     def embed_phrases(self, texts: list[str]) -> np.ndarray:
         """Vectors of theme phrases, embedded once per process (flag texts join on first use)."""
@@ -129,6 +131,11 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
             "rules": rules_digest.hexdigest()[:16],
             "model": "offline" if llm is None else settings.model,
             "flags": flags.version(),
+            "vocabulary": hashlib.sha256(
+                (settings.vocabulary.read_bytes() if settings.vocabulary and settings.vocabulary.is_file() else b"")
+                + settings.company.encode()
+            ).hexdigest()[:16],
         },
         opened_store=store,
+        vocabulary=load_vocabulary(settings.vocabulary),
     )

@@ -20,22 +20,36 @@ from reviewer.models import Review
 from reviewer.settings import Settings
 
 CHECKPOINTS = "checkpoints.sqlite3"
-STEPS = ["load", "segment", "retrieve", "brand", "tone", "coverage", "suggest", "validate", "score", "report"]
+STEPS = [
+    "load",
+    "segment",
+    "retrieve",
+    "feedback",
+    "brand",
+    "tone",
+    "coverage",
+    "suggest",
+    "validate",
+    "score",
+    "report",
+]
 
 
 def build_graph(checkpointer: Any = None) -> Any:
-    """load → segment → {retrieve → {coverage, tone}, brand} → suggest → validate → score → report."""
+    """load → segment → {retrieve → feedback → coverage, brand, tone} → suggest → validate → score → report."""
     graph = StateGraph(ReviewState, context_schema=ReviewContext, input_schema=ReviewInput)
     for name in STEPS:
         graph.add_node(name, getattr(nodes, name))
     graph.add_edge(START, "load")
     graph.add_edge("load", "segment")
-    # Brand rules run beside retrieval; both model-backed judges start together after it, so the
-    # LLM path costs one round trip of latency, not two.
+    # Brand rules and the tone judge need only the draft, so they run beside retrieval; the LLM
+    # path's two calls (coverage, tone) overlap, costing one round trip of latency, not two.
     graph.add_edge("segment", "retrieve")
     graph.add_edge("segment", "brand")
-    graph.add_edge("retrieve", "coverage")
-    graph.add_edge("retrieve", "tone")
+    graph.add_edge("segment", "tone")
+    # Reps' flags are a stage of their own: they reshape the retrieved themes before judging.
+    graph.add_edge("retrieve", "feedback")
+    graph.add_edge("feedback", "coverage")
     graph.add_edge(["coverage", "brand", "tone"], "suggest")
     graph.add_edge("suggest", "validate")
     graph.add_edge("validate", "score")

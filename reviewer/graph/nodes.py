@@ -17,7 +17,8 @@ from reviewer.graph.context import ReviewContext
 from reviewer.graph.state import ReviewState
 from reviewer.models import DraftInfo, EngineInfo, Review, Usage
 from reviewer.review.coverage import judge_coverage
-from reviewer.review.relevance import select_themes
+from reviewer.review.evidence import draft_hits, retrieve_evidence
+from reviewer.review.relevance import eligible, select_themes
 from reviewer.review.score import score_review
 from reviewer.review.suggest import to_finding
 from reviewer.review.tone import judge_tone
@@ -59,20 +60,49 @@ def segment(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, An
 
 @timed("retrieve")
 def retrieve(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
-    """The objection themes relevant to this draft, with quotes and reps' flags as evidence."""
+    """The themes relevant to this draft, with customer quotes and reps' replies from the store."""
     ctx = runtime.context
     draft = state["draft"]
-    themes = select_themes(
-        draft, ctx.themes, _vectors(state), ctx.theme_vectors, state.get("segment"), state.get("product")
-    )
-    if ctx.flags is not None:
-        themes = ctx.flags.apply_to_themes(draft, themes, ctx)
     if not ctx.themes:
         return {
-            "themes": themes,
+            "themes": [],
             "notices": ["No call notes yet, so only brand rules and tone were checked: run `reviewer ingest PATH`."],
         }
+    candidates = eligible(ctx.themes, state.get("segment"), state.get("product"))
+    segment = _stored_value(state.get("segment"), [s for t in candidates for s in t.segments])
+    product = _stored_value(state.get("product"), [p for t in candidates for p in t.products])
+    store = ctx.store
+    hits = draft_hits(store, _vectors(state), candidates, segment=segment, product=product)
+    themes = select_themes(candidates, hits, draft.language)
+    selected = [t.theme for t in themes]
+    found = retrieve_evidence(
+        store,
+        ctx.embed_phrases,
+        selected,
+        ctx.theme_vectors,
+        draft.language,
+        segment=segment,
+        product=product,
+    )
+    for relevant in themes:
+        theme_id = relevant.theme.theme_id
+        if found.evidence.get(theme_id):  # else the theme's mined quotes stay
+            relevant.evidence = found.evidence[theme_id]
+        relevant.answers = found.answers.get(theme_id, [])
     return {"themes": themes}
+
+
+@timed("feedback")
+def feedback(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
+    """Reps' flags on this draft: missed themes forced in with the flag first, wrong findings to drop."""
+    book = runtime.context.flags
+    if book is None:
+        return {"suppressed": []}
+    from reviewer.feedback.effects import apply_to_themes, wrong_for_draft
+
+    draft = state["draft"]
+    themes = apply_to_themes(book, draft, state.get("themes", []), runtime.context)
+    return {"themes": themes, "suppressed": sorted(wrong_for_draft(book, draft))}
 
 
 @timed("brand")
@@ -98,30 +128,40 @@ def coverage(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
 
         usage = Usage()
         try:
-            verdicts = judge_coverage_llm(ctx.llm, draft, themes, usage)
+            verdicts = judge_coverage_llm(ctx.llm, draft, themes, usage, ctx.settings.company)
             return {"verdicts": verdicts, "usage": usage}
         except LLMError as exc:
             return {
-                "verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state)),
+                "verdicts": _offline_coverage(state, ctx),
                 "usage": usage,
                 "fallback": True,
                 "notices": [f"The model could not judge coverage ({exc}); the offline judge was used."],
             }
-    return {"verdicts": judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state))}
+    return {"verdicts": _offline_coverage(state, ctx)}
+
+
+def _offline_coverage(state: ReviewState, ctx: ReviewContext) -> list[Any]:
+    promises = ctx.vocabulary.claims_pattern()
+    return judge_coverage(state["draft"], state.get("themes", []), ctx.embed_phrases, _vectors(state), promises)
 
 
 @timed("tone")
 def tone(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]:
     """Tone and claims against the narrative guideline."""
     ctx = runtime.context
+    if not ctx.guidelines and ctx.ruleset is None:  # no brand guideline configured: nothing to judge against
+        return {"tone": []}
     draft = state["draft"]
-    findings = judge_tone(draft)
+    findings = judge_tone(draft, ctx.vocabulary.proof_pattern())
     if ctx.llm is not None and ctx.guidelines:
         from reviewer.review.llm_judge import judge_tone_llm
 
         usage = Usage()
         try:
-            return {"tone": findings + judge_tone_llm(ctx.llm, draft, ctx.guidelines, usage), "usage": usage}
+            return {
+                "tone": findings + judge_tone_llm(ctx.llm, draft, ctx.guidelines, usage, ctx.settings.company),
+                "usage": usage,
+            }
         except LLMError as exc:
             return {
                 "tone": findings,
@@ -156,8 +196,9 @@ def validate(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
         state.get("brand", []) + state.get("tone", []),
         ctx.note_texts,
     )
-    if ctx.flags is not None:
-        objections, brand_findings = ctx.flags.suppress_wrong(state["draft"], objections, brand_findings)
+    suppressed = set(state.get("suppressed", []))
+    objections = [f for f in objections if f.finding_id not in suppressed]
+    brand_findings = [f for f in brand_findings if f.finding_id not in suppressed]
     tone_rules = {f.rule for f in state.get("tone", [])}
     return {
         "objections": objections,
@@ -208,3 +249,10 @@ def report(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any
 
 def _vectors(state: ReviewState) -> np.ndarray:
     return np.asarray(state.get("draft_vectors") or np.zeros((0, 1)), dtype=np.float32)
+
+
+def _stored_value(wanted: str | None, stored: list[str]) -> str | None:
+    """The store's own spelling of a segment or product the caller named, None when it has none."""
+    if not wanted:
+        return None
+    return next((value for value in stored if value.lower() == wanted.lower()), None)

@@ -44,7 +44,8 @@ class ReviewState(TypedDict, total=False):
     product: str | None
     draft: Draft  # the loaded, segmented draft
     draft_vectors: list[list[float]]  # one embedding per draft sentence
-    themes: list[RelevantTheme]  # themes relevant to this draft, with their evidence
+    themes: list[RelevantTheme]  # themes judged for this draft, with evidence retrieved from the store
+    suppressed: list[str]  # finding ids reps marked wrong on this draft (the feedback step)
     brand: list[BrandFinding]  # deterministic rule findings
     verdicts: list[CoverageVerdict]  # the coverage judge's status per theme
     objections: list[ObjectionFinding]  # coverage findings, one per relevant theme

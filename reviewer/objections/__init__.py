@@ -161,9 +161,8 @@ def mine_state(notes: list[CallNote], settings: Settings, embedder: Embedder) ->
     vectors = embedder.embed([c.text for c in chunks]) if chunks else np.zeros((0, 1), dtype=np.float32)
     versions = {n.note_id: "" for n in notes}
     key = _mining_key(settings, embedder.name)
-    return full_mine(
-        notes, concerns_of(notes, chunks, vectors), versions, load_taxonomy(settings.taxonomy), embedder, key
-    )
+    concerns = concerns_of(notes, chunks, vectors)
+    return full_mine(facts_of(notes), concerns, versions, load_taxonomy(settings.taxonomy), embedder, key)
 
 
 def filter_themes(

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
-from reviewer.models import BrandFinding, ObjectionFinding, Review
+from reviewer.models import BrandFinding, Evidence, ObjectionFinding, Review
 
 FORMATS = ("text", "markdown", "html", "json")
 _STATUS_WORD = {
@@ -55,11 +55,16 @@ def headline(review: Review) -> str:
     )
 
 
+def _other_language(evidence: Evidence) -> str | None:
+    """A marker for a quote in another language than the draft's."""
+    return f"in {evidence.language or 'another language'}" if evidence.other_language else None
+
+
 def _quote(finding: ObjectionFinding) -> str:
     if not finding.evidence:
         return ""
     first = finding.evidence[0]
-    meta = ", ".join(x for x in (first.outcome, first.date) if x)
+    meta = ", ".join(x for x in (first.outcome, first.date, _other_language(first)) if x)
     return f"“{first.quote}” — {first.note_id}" + (f" ({meta})" if meta else "")
 
 
@@ -124,7 +129,7 @@ def to_markdown(review: Review) -> str:
             out.append(f"Draft: “{_md(f.draft_span.text)}”")
             out.append("")
         for e in f.evidence:
-            meta = ", ".join(x for x in (e.outcome, e.date) if x)
+            meta = ", ".join(x for x in (e.outcome, e.date, _other_language(e)) if x)
             out.append(f"- “{_md(e.quote)}” — `{e.note_id}`" + (f" ({meta})" if meta else ""))
         out += ["", f"**Suggestion:** {_md(f.suggestion)}"]
     style = sorted([*review.brand, *review.tone], key=lambda f: (f.line, f.col))
@@ -163,8 +168,8 @@ def to_html(review: Review) -> str:
         if f.status == "addressed":
             continue
         quotes = "".join(
-            f"<blockquote>“{e(x.quote)}” — {e(x.note_id)} {e(', '.join(y for y in (x.outcome, x.date) if y))}"
-            "</blockquote>"
+            f"<blockquote>“{e(x.quote)}” — {e(x.note_id)} "
+            f"{e(', '.join(y for y in (x.outcome, x.date, _other_language(x)) if y))}</blockquote>"
             for x in f.evidence
         )
         span = f"<p>Draft: “{e(f.draft_span.text)}”</p>" if f.draft_span else ""

@@ -47,12 +47,21 @@ class ToneAnswer(BaseModel):
     issues: list[ToneIssue] = Field(default_factory=list)
 
 
+def company_line(company: str) -> str:
+    """The workspace's description of itself for a prompt, or a neutral line when it gave none."""
+    company = " ".join(company.split())
+    if not company:
+        return "Nothing is known about the company beyond its conversations; judge from them alone."
+    return f"The company, its offer and its audience, as the workspace describes them: {company}"
+
+
 def judge_coverage_llm(
-    llm: object, draft: Draft, themes: Sequence[RelevantTheme], usage: Usage
+    llm: object, draft: Draft, themes: Sequence[RelevantTheme], usage: Usage, company: str = ""
 ) -> list[CoverageVerdict]:
     """One call for every theme; unknown themes and unfound quotes are dropped or repaired."""
     prompt = render_prompt(
         "judge_coverage",
+        company=company_line(company),
         themes=fence(_themes_block(themes), "objection themes"),
         draft=fence(redact_text(draft.text), "draft"),
         language=draft.language,
@@ -86,10 +95,13 @@ def judge_coverage_llm(
     return [verdicts[t.theme.theme_id] for t in themes]
 
 
-def judge_tone_llm(llm: object, draft: Draft, guidelines: str, usage: Usage) -> list[BrandFinding]:
+def judge_tone_llm(llm: object, draft: Draft, guidelines: str, usage: Usage, company: str = "") -> list[BrandFinding]:
     """Tone and claim issues whose quotes are found verbatim in the draft."""
     prompt = render_prompt(
-        "judge_tone", guidelines=fence(guidelines, "guideline"), draft=fence(redact_text(draft.text), "draft")
+        "judge_tone",
+        company=company_line(company),
+        guidelines=fence(guidelines, "guideline"),
+        draft=fence(redact_text(draft.text), "draft"),
     )
     answer: ToneAnswer = llm.complete_json(prompt, ToneAnswer, usage=usage)  # type: ignore[attr-defined]
     findings = []
@@ -126,10 +138,13 @@ def _themes_block(themes: Sequence[RelevantTheme]) -> str:
         ]
         for evidence in [*relevant.flagged, *relevant.evidence][:QUOTES_IN_PROMPT]:
             lines.append(f"  - [{evidence.note_id}] {evidence.quote}")
-        won = [a for a in theme.answers if a.outcome == "won"][:2]
-        if won:
-            lines.append("what reps answered in won deals:")
-            lines.extend(f"  - {a.quote}" for a in won)
+        # What the company's people answered: the replies retrieved for this draft, else the mined
+        # ones; those from won deals first where outcomes are known.
+        pairs = [(a.quote, a.outcome) for a in relevant.answers] + [(a.quote, a.outcome) for a in theme.answers]
+        replies = list(dict.fromkeys(q for q, _ in sorted(pairs, key=lambda pair: pair[1] != "won")))[:2]
+        if replies:
+            lines.append("what the company's people answered:")
+            lines.extend(f"  - {a}" for a in replies)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

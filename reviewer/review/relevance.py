@@ -1,18 +1,25 @@
-"""Which objection themes matter for a draft, and the customer evidence to show for each."""
+"""Which objection themes a draft is judged on, and the customer evidence to show for each.
+
+A theme is judged when it matters to this corpus or to this draft: its impact is a large enough
+share of the top theme's, or the draft's sentences retrieve its calls from the store. How many
+themes that is depends on the corpus and the draft, not on a fixed count.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from reviewer.drafts import Draft
 from reviewer.models import Evidence, Theme
-from reviewer.text import words
+from reviewer.review.evidence import mined_evidence
 
-MAX_THEMES = 10  # a review shows at most this many themes; the rest are minor for this draft
-EVIDENCE_PER_THEME = 3
+# One setting for every corpus; see benchmarks/quality.py for the figures per domain. Dev drafts
+# (demo, casino, star, abcd), ignored concerns flagged: 0.1 gave 17/31, 1/3, 9/12, 3/13; 0.05 and
+# 0 gave 23/31, 2/3, 9/12, 3/13 with the same false flags (1/16, 0/3, 0/4, 0/3).
+MIN_IMPACT_SHARE = 0.05  # a theme with a twentieth of the top theme's impact is a real concern of the corpus
+MIN_DRAFT_HITS = 0.45  # ... or the draft's sentences retrieve its calls this closely (mean best cosine)
+MAX_THEMES = 25  # a guard for the screen on corpora with very many small themes, not a quota
 
 
 class RelevantTheme(BaseModel):
@@ -21,45 +28,42 @@ class RelevantTheme(BaseModel):
     theme: Theme
     relevance: float = Field(description="How strongly the theme concerns this draft (0-1).")
     evidence: list[Evidence] = Field(default_factory=list)
+    answers: list[Evidence] = Field(default_factory=list, description="Reps' replies retrieved with the evidence.")
     flagged: list[Evidence] = Field(default_factory=list, description="Reps' flags about this draft.")
 
 
+def eligible(themes: Sequence[Theme], segment: str | None = None, product: str | None = None) -> list[Theme]:
+    """Themes raised in the draft's segment and product (themes that record none stay)."""
+
+    def fits(values: list[str], wanted: str | None) -> bool:
+        return not wanted or not values or wanted.lower() in {v.lower() for v in values}
+
+    return [t for t in themes if fits(t.segments, segment) and fits(t.products, product)]
+
+
 def select_themes(
-    draft: Draft,
     themes: Sequence[Theme],
-    draft_vectors: np.ndarray,
-    theme_vectors: dict[str, np.ndarray],
-    segment: str | None = None,
-    product: str | None = None,
+    hits: dict[str, float],
+    language: str,
 ) -> list[RelevantTheme]:
-    """The top themes for this draft: impact in its segment/product, plus topical closeness."""
+    """The themes to judge, most relevant first, each with its mined quotes as first evidence."""
     if not themes:
         return []
-    draft_terms = set(words(draft.text))
     max_impact = max(t.impact for t in themes) or 1.0
     scored: list[tuple[float, Theme]] = []
     for theme in themes:
-        if segment and theme.segments and segment.lower() not in {s.lower() for s in theme.segments}:
+        share = theme.impact / max_impact
+        hit = hits.get(theme.theme_id, 0.0)
+        if share < MIN_IMPACT_SHARE and hit < MIN_DRAFT_HITS:
             continue
-        if product and theme.products and product.lower() not in {p.lower() for p in theme.products}:
-            continue
-        vectors = theme_vectors.get(theme.theme_id)
-        topical = 0.0
-        if vectors is not None and len(draft_vectors):
-            topical = float((draft_vectors @ vectors.T).max())
-        lexical = min(len(draft_terms & set(theme.keywords[:8])) / 3, 1.0)
-        score = 0.6 * theme.impact / max_impact + 0.25 * max(topical, 0.0) + 0.15 * lexical
-        scored.append((score, theme))
+        scored.append((round(0.7 * share + 0.3 * hit, 3), theme))
     scored.sort(key=lambda pair: (-pair[0], pair[1].theme_id))
     return [
-        RelevantTheme(theme=theme, relevance=round(score, 3), evidence=pick_evidence(theme, draft.language))
+        RelevantTheme(theme=theme, relevance=score, evidence=mined_evidence(theme, language))
         for score, theme in scored[:MAX_THEMES]
     ]
 
 
 def pick_evidence(theme: Theme, language: str) -> list[Evidence]:
-    """Quotes in the draft's language first, then the others (a German draft sees English notes too)."""
-    from reviewer.text import detect_language
-
-    ranked = sorted(theme.quotes, key=lambda q: detect_language(q.quote) != language)
-    return [Evidence(**q.model_dump()) for q in ranked[:EVIDENCE_PER_THEME]]
+    """A theme's mined quotes, the draft's language first (for themes a flag brings in)."""
+    return mined_evidence(theme, language)

@@ -38,9 +38,9 @@ _OPENERS = re.compile(
 )
 # Sentences in the rep's own first person singular are conversation, not copy ("I'll send you ...").
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'll|I've|me|my|ich|mir|mich|mein\w*)\b")
-_POSSESSIVE = re.compile(r"\b([A-ZÄÖÜ][\w-]+)['’]s\b")  # "Payzio's quote": a name, even first in a sentence
-_CAPITALISED = re.compile(r"(?<=[a-z,]\s)([A-Z][a-z][\w-]*)")  # "With Close on NetSuite": Close
-_NAME = re.compile(r"(?<=\w\s)([A-ZÄÖÜ][\w-]*[A-Z0-9][\w-]*|[A-ZÄÖÜ][a-zäöüß]+[A-Z][\w-]*)")  # SAP, DATEV, SuiteApp
+_POSSESSIVE = re.compile(r"\b([A-ZÄÖÜ][\w-]+)['’]s\b")  # "Rivalco's quote": a name, even first in a sentence
+_CAPITALISED = re.compile(r"(?<=[a-z,]\s)([A-Z][a-z][\w-]*)")  # "With Close on Ledgerly": Close
+_NAME = re.compile(r"(?<=\w\s)([A-ZÄÖÜ][\w-]*[A-Z0-9][\w-]*|[A-ZÄÖÜ][a-zäöüß]+[A-Z][\w-]*)")  # ACME, BPX, SuiteApp
 
 
 def severity_for(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: float) -> Severity:
@@ -83,7 +83,7 @@ def to_finding(
         draft_span=verdict.span,
         suggestion=copy or guidance(verdict, theme.label, language),
         suggested_copy=copy,
-        answers=[Evidence(**a.model_dump()) for a in theme.answers],
+        answers=relevant.answers or [Evidence(**a.model_dump()) for a in theme.answers],
         rationale=verdict.rationale,
     )
 

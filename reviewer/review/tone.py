@@ -14,10 +14,12 @@ _CLAIM = re.compile(
     r"einfachste|günstigste|führende[rn]?|marktführer|einzige|garantiert|immer|niemals|vollautomatisch)\b",
     re.IGNORECASE,
 )
-# What counts as proof next to a claim: a figure, a named certificate, a source or a customer.
+# What counts as proof next to a claim, in any domain: a figure, a source, a study, an audit or
+# certificate named as such. A workspace adds its own (its certificates, named customers) through
+# its vocabulary file.
 _PROOF = re.compile(
-    r"\d|\b(?:iso|soc ?2|bsi|c5|gdpr|dsgvo|according to|source|study|survey|audit|certified|zertifiziert|"
-    r"laut|quelle|studie|customers? such as|kunden wie)\b",
+    r"\d|\b(?:according to|source|study|survey|audit(?:ed)?|certifi\w*|independent\w*|laut|quelle|studie|"
+    r"umfrage|geprüft|zertifi\w*)\b",
     re.IGNORECASE,
 )
 _WE = re.compile(r"\b(?:we|our|us|wir|unser\w*|uns)\b", re.IGNORECASE)
@@ -25,12 +27,16 @@ _YOU = re.compile(r"\b(?:you|your|sie|ihr\w*|ihnen)\b", re.IGNORECASE)
 WE_YOU_RATIO = 2.0
 
 
-def judge_tone(draft: Draft) -> list[BrandFinding]:
-    """Unproven claims, shouting, and copy that talks about us more than about the reader."""
+def judge_tone(draft: Draft, proof: re.Pattern[str] | None = None) -> list[BrandFinding]:
+    """Unproven claims, shouting, and copy that talks about us more than about the reader.
+
+    `proof` is the workspace's own proof terms (certificates and the like), beside the general ones.
+    """
     findings: list[BrandFinding] = []
     for sentence in draft.sentences:
         claim = _CLAIM.search(sentence.text)
-        if claim and not _PROOF.search(sentence.text):
+        proven = _PROOF.search(sentence.text) or (proof is not None and proof.search(sentence.text))
+        if claim and not proven:
             start = sentence.start + claim.start()
             findings.append(
                 _finding(

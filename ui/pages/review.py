@@ -288,7 +288,8 @@ def objection_detail(review: Review, f: ObjectionFinding) -> None:
     if f.evidence:
         st.markdown("**What customers said**")
         for e in f.evidence:
-            meta = " · ".join(x for x in (e.outcome, e.date, e.note_id) if x)
+            other = f"in {e.language or 'another language'}" if e.other_language else None
+            meta = " · ".join(x for x in (e.outcome, e.date, e.note_id, other) if x)
             st.markdown(f"> “{ui.md(e.quote)}”  \n> *{ui.md(meta)}*")
     if f.suggestion and f.status != "addressed":
         if f.suggested_copy:

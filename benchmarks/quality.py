@@ -1,0 +1,307 @@
+"""Review quality on every labelled draft set, offline or through any litellm model.
+
+    python benchmarks/quality.py [--model M] [--api-base URL] [--split test|dev|all] [--sets demo,casino,...]
+
+For each set it prints: recall on ignored concerns, false flags on answered ones, contradictions
+caught (and contradictions claimed where the labels have none), quote grounding, LLM calls,
+tokens and cost, next to the floors the test suite holds (`FLOORS`).
+
+Protocol
+--------
+- Sets: `tests/fixtures/domains/<domain>/` (drafts written and labelled by a copywriter who never
+  saw the engine; each draft has `split: dev|test`), plus the demo's earlier sets
+  (`corpus/labels.yaml` drafts, all dev: the demo was calibrated on them; and
+  `tests/fixtures/holdout_drafts/`, all test).
+- Corpora: the demo's notes (with its taxonomy, guidelines and vocabulary, as `make run` passes them);
+  `../shared/data/casino/notes`, `star/gong`, `abcd/gong` with no taxonomy and no vocabulary.
+  Each is ingested once into `--data-root` (default: a folder in the system temp dir).
+- Labels are per concern, keyed by the ground-truth label values of each corpus (abcd `flow` in
+  flows.csv, star `domains` in tasks.csv, casino `prospect_high` in labels.csv, the demo's note
+  labels in corpus/labels.yaml). An engine theme maps to the concern that is the majority label
+  of its member conversations (ties: the first in alphabetical order). Concerns no theme maps to
+  are reported as "unmapped" and count as missed when ignored.
+- A review's status for a concern, from the judged themes mapped to it, each weighted by the
+  calls it comes up in: "contradicted" if any is; else "addressed" when the addressed themes
+  weigh at least as much as the others; else partial or unaddressed, whichever weighs more;
+  "not judged" when no theme of the concern was judged. (A concern is usually split over
+  several themes; weighting by calls judges it as customers raise it.)
+- Recall on ignored: share of `ignores` concerns whose status is unaddressed, partial or
+  contradicted. False flags on answered: share of `addresses` concerns whose status is
+  unaddressed or contradicted (a "partial" asks for a sharper answer, not for one). Contradictions:
+  share of `contradicts` concerns judged contradicted.
+- Grounding: share of shown customer quotes that are verbatim in the cited note and lie inside
+  a customer turn (transcripts) or a customer statement extracted from it (rep-written notes).
+- Tune on `--split dev` only; report `--split test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reviewer.graph import build_context, review_draft  # noqa: E402
+from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
+from reviewer.models import CallNote, Review, Theme  # noqa: E402
+from reviewer.settings import Settings  # noqa: E402
+
+
+def shared_data(root: Path = ROOT) -> Path:
+    """`../shared/data` beside the clone; for a git worktree, beside the clone it belongs to."""
+    candidates = [root.parent / "shared" / "data"]
+    dot_git = root / ".git"
+    if dot_git.is_file():  # a worktree: "gitdir: <clone>/.git/worktrees/<name>"
+        gitdir = Path(dot_git.read_text("utf-8").split(":", 1)[1].strip())
+        candidates.append(gitdir.parent.parent.parent.parent / "shared" / "data")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SHARED = shared_data()
+CORPUS_DIR = ROOT / "corpus"
+DOMAINS_DIR = ROOT / "tests" / "fixtures" / "domains"
+HOLDOUT = ROOT / "tests" / "fixtures" / "holdout_drafts"
+FLAGGED = {"unaddressed", "partial", "contradicted"}
+FALSE_FLAG = {"unaddressed", "contradicted"}
+
+# The floors tests/test_quality.py holds offline on the test split: (recall on ignored, highest
+# false-flag rate on answered, grounding). Each is at or below what this script measured on the
+# test drafts (2 cores, static embeddings, the BERTopic-style mining merged from i12a):
+# demo 60% / 0% / 100%, demo-holdout 85% / 0% / 100%, abcd 32% / 14% / 100%. casino (71% / 12%)
+# and star (76% / 7%) are printed without a floor: ingesting them takes longer than the suite's
+# budget. Most ignored concerns still missed belong to no mined theme (the "unmapped" list).
+FLOORS: dict[str, tuple[float, float, float]] = {
+    "demo": (0.60, 0.10, 1.0),
+    "demo-holdout": (0.85, 0.10, 1.0),
+    "abcd": (0.30, 0.15, 1.0),
+}
+
+
+@dataclass
+class Corpus:
+    """A corpus to review against: where its notes are, its ground truth, the settings it needs."""
+
+    name: str
+    notes: list[Path]
+    truth: dict[str, list[str]]  # note id -> ground-truth labels (lower case)
+    extra: dict[str, Any] = field(default_factory=dict)  # settings the corpus is reviewed with
+
+
+@dataclass
+class Tally:
+    ignored: int = 0
+    flagged: int = 0
+    answered: int = 0
+    false_flags: int = 0
+    contradicts: int = 0
+    caught: int = 0
+    claimed_wrongly: int = 0
+    quotes: int = 0
+    grounded: int = 0
+    drafts: int = 0
+    unmapped: set[str] = field(default_factory=set)
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    def line(self, name: str) -> str:
+        def rate(a: int, b: int) -> str:
+            return f"{a / b:5.0%} ({a}/{b})" if b else "    – (0/0)"
+
+        floor = FLOORS.get(name)
+        floors = (
+            f"  floors: recall ≥ {floor[0]:.0%}, false flags ≤ {floor[1]:.0%}, grounding ≥ {floor[2]:.0%}"
+            if floor
+            else ""
+        )
+        return (
+            f"{name:14} drafts {self.drafts:2}  recall on ignored {rate(self.flagged, self.ignored)}  "
+            f"false flags on answered {rate(self.false_flags, self.answered)}  "
+            f"contradictions {rate(self.caught, self.contradicts)} (+{self.claimed_wrongly} unlabelled)  "
+            f"grounding {rate(self.grounded, self.quotes)}  calls {self.calls}  tokens "
+            f"{self.prompt_tokens}+{self.completion_tokens}  cost ${self.cost:.4f}"
+            + (f"  unmapped: {', '.join(sorted(self.unmapped))}" if self.unmapped else "")
+            + floors
+        )
+
+    def rates(self) -> tuple[float, float, float]:
+        return (
+            self.flagged / self.ignored if self.ignored else 1.0,
+            self.false_flags / self.answered if self.answered else 0.0,
+            self.grounded / self.quotes if self.quotes else 1.0,
+        )
+
+
+def corpora(shared: Path = SHARED) -> dict[str, Corpus]:
+    """Every corpus whose files are present."""
+    found: dict[str, Corpus] = {}
+    demo_labels = yaml.safe_load((CORPUS_DIR / "labels.yaml").read_text("utf-8"))
+    found["demo"] = Corpus(
+        "demo",
+        [CORPUS_DIR / "notes"],
+        {k: [x.lower() for x in v] for k, v in demo_labels["notes"].items()},
+        {
+            "taxonomy": CORPUS_DIR / "objections.yaml",
+            "guidelines": CORPUS_DIR / "guidelines",
+            "vocabulary": CORPUS_DIR / "vocabulary.yaml",
+        },
+    )
+    readers = {
+        "casino": ("notes", "labels.csv", "id", "prospect_high"),
+        "star": ("gong", "tasks.csv", "callId", "domains"),
+        "abcd": ("gong", "flows.csv", "callId", "flow"),
+    }
+    for name, (folder, truth_file, key, column) in readers.items():
+        if not (shared / name / folder).is_dir() or not (shared / name / truth_file).is_file():
+            continue
+        with (shared / name / truth_file).open(encoding="utf-8", newline="") as handle:
+            truth = {
+                row[key]: [x.strip().lower() for x in row[column].split(";") if x.strip()]
+                for row in csv.DictReader(handle)
+            }
+        found[name] = Corpus(name, [shared / name / folder], truth, {"taxonomy": None})
+    return found
+
+
+def label_sets(corpus: str) -> list[tuple[str, Path, Path]]:
+    """(set name, labels file, drafts folder) for a corpus."""
+    sets = []
+    if (DOMAINS_DIR / corpus / "labels.yaml").is_file():
+        sets.append((corpus, DOMAINS_DIR / corpus / "labels.yaml", DOMAINS_DIR / corpus))
+    if corpus == "demo":
+        sets.append(("demo-calibration", CORPUS_DIR / "labels.yaml", CORPUS_DIR / "drafts"))
+        sets.append(("demo-holdout", HOLDOUT / "labels.yaml", HOLDOUT))
+    return sets
+
+
+def concern_of(themes: list[Theme], truth: dict[str, list[str]]) -> dict[str, str]:
+    """theme id -> the majority ground-truth label of the theme's conversations."""
+    mapping = {}
+    for theme in themes:
+        counts = Counter(label for note_id in theme.note_ids for label in truth.get(note_id, []))
+        if counts:
+            top = max(counts.values())
+            mapping[theme.theme_id] = min(label for label, n in counts.items() if n == top)
+    return mapping
+
+
+def concern_status(review: Review, mapping: dict[str, str]) -> dict[str, str]:
+    """concern -> the review's status for it (see the protocol above)."""
+    weights: dict[str, Counter[str]] = {}
+    for finding in review.objections:
+        concern = mapping.get(finding.theme_id)
+        if concern:
+            weights.setdefault(concern, Counter())[finding.status] += max(finding.frequency, 1)
+    statuses = {}
+    for concern, found in weights.items():
+        flagged = sum(found[s] for s in FLAGGED)
+        if found["contradicted"]:
+            statuses[concern] = "contradicted"
+        elif found["addressed"] >= flagged:
+            statuses[concern] = "addressed"
+        else:
+            statuses[concern] = "partial" if found["partial"] > found["unaddressed"] else "unaddressed"
+    return statuses
+
+
+def customer_side(quote: str, note: CallNote) -> bool:
+    """The quote is verbatim in the note and lies in a customer turn or an extracted customer statement."""
+    from reviewer.objections.extract import extract_statements
+
+    start = note.text.find(quote)
+    if start < 0:
+        return False
+    end = start + len(quote)
+    if any(t.role == "customer" and t.start <= start and end <= t.end for t in note.turns):
+        return True
+    return any(s.start <= start and end <= s.end for s in extract_statements(note))
+
+
+def split_of(name: str, label: dict[str, Any], drafts: Path, set_name: str) -> str:
+    if "split" in label:
+        return str(label["split"])
+    return "dev" if set_name == "demo-calibration" else "test"
+
+
+def run_set(ctx: Any, set_name: str, labels_file: Path, drafts: Path, truth: dict[str, list[str]], split: str) -> Tally:
+    """Review every draft of a set in the chosen split and count against its labels."""
+    data = yaml.safe_load(labels_file.read_text("utf-8"))
+    mapping = concern_of(ctx.themes, truth)
+    known = set(mapping.values())
+    tally = Tally()
+    for name, label in (data.get("drafts") or {}).items():
+        if split != "all" and split_of(name, label, drafts, set_name) != split:
+            continue
+        review = review_draft(ctx, path=drafts / name)
+        tally.drafts += 1
+        status = concern_status(review, mapping)
+        for concern in [str(c).lower() for c in label.get("ignores") or []]:
+            tally.ignored += 1
+            tally.flagged += status.get(concern) in FLAGGED
+            if concern not in known:
+                tally.unmapped.add(concern)
+        for concern in [str(c).lower() for c in label.get("addresses") or []]:
+            tally.answered += 1
+            tally.false_flags += status.get(concern) in FALSE_FLAG
+        wanted = {str(c).lower() for c in label.get("contradicts") or []}
+        tally.contradicts += len(wanted)
+        tally.caught += sum(status.get(c) == "contradicted" for c in wanted)
+        tally.claimed_wrongly += sum(s == "contradicted" and c not in wanted for c, s in status.items())
+        cited = [e for f in review.objections for e in f.evidence if not e.note_id.startswith("flag-")]
+        notes = ctx.store.get_notes(sorted({e.note_id for e in cited}))
+        tally.quotes += len(cited)
+        tally.grounded += sum(e.note_id in notes and customer_side(e.quote, notes[e.note_id]) for e in cited)
+        tally.calls += review.usage.llm_calls
+        tally.prompt_tokens += review.usage.prompt_tokens
+        tally.completion_tokens += review.usage.completion_tokens
+        tally.cost += review.usage.cost_usd
+    return tally
+
+
+def prepare(corpus: Corpus, data_root: Path, **settings: Any) -> Settings:
+    """Settings on the corpus's own data dir, ingested (once; later runs find the files unchanged)."""
+    configured = Settings(data_dir=data_root / corpus.name, **{**corpus.extra, **settings})
+    report = ingest_paths(corpus.notes, configured)
+    if report.skipped and not report.files_ingested and not report.files_unchanged:
+        raise SystemExit(f"{corpus.name}: nothing could be ingested: {report.skipped[:3]}")
+    return configured
+
+
+def main(argv: list[str] | None = None) -> dict[str, Tally]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="offline", help="a litellm model string, or offline")
+    parser.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--split", default="test", choices=["test", "dev", "all"])
+    parser.add_argument("--sets", default="", help="comma-separated corpora (default: every one present)")
+    parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "reviewer-quality")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
+    args = parser.parse_args(argv)
+    wanted = {s for s in args.sets.split(",") if s}
+    results: dict[str, Tally] = {}
+    print(f"model {args.model}, split {args.split}")
+    for name, corpus in corpora(args.shared).items():
+        if wanted and name not in wanted:
+            continue
+        settings = prepare(corpus, args.data_root, model=args.model, api_base=args.api_base, api_key=args.api_key)
+        ctx = build_context(settings)
+        for set_name, labels_file, drafts in label_sets(name):
+            tally = run_set(ctx, set_name, labels_file, drafts, corpus.truth, args.split)
+            if tally.drafts:
+                results[set_name] = tally
+                print(tally.line(set_name), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,10 @@
-"""Shared text helpers: sentence spans, words and a fast English/German language guess."""
+"""Shared text helpers: sentence spans, words and language detection."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 # Abbreviations after which a full stop does not end a sentence (English and German); the rules
 # engine's Vale-style splitter uses the same list.
@@ -12,6 +14,8 @@ ABBREVIATIONS = frozenset(
     "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl nr bspw vgl sog s max min".split()
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+# A note's first 2,000 characters tell its language as well as the whole of it, at a fixed cost.
+_LANGUAGE_WINDOW = 2000
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
 _STOPWORDS = {
@@ -75,8 +79,10 @@ def words(text: str) -> list[str]:
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """'en' or 'de' by stop-word counts; langdetect decides when neither is clear."""
-    tokens = words(text[:5000])
+    """ISO 639-1 code of the text: stop-word counts settle clear English or German at once, and the
+    packaged py3langid model (97 languages, offline) decides everything else."""
+    sample = text[:_LANGUAGE_WINDOW]
+    tokens = words(sample)
     if not tokens:
         return default
     scores = {lang: sum(t in stop for t in tokens) for lang, stop in _STOPWORDS.items()}
@@ -84,12 +90,21 @@ def detect_language(text: str, default: str = "en") -> str:
     other = min(scores.values())
     if scores[best] >= 2 and scores[best] >= 1.5 * max(other, 1):
         return best
-    if re.search(r"[äöüß]", text[:5000].lower()) and scores["de"] >= scores["en"]:
+    if re.search(r"[äöüß]", sample.lower()) and scores["de"] >= scores["en"]:
         return "de"
-    try:
-        from langdetect import DetectorFactory, detect
+    if not any(ch.isalpha() for ch in sample):
+        return default
+    language, probability = _language_identifier().classify(sample)
+    # Taken only when the model finds it likelier than all other languages together; a few words
+    # ("Too expensive.") are too little for it, and the stop-word leader or the default stands.
+    if probability >= 0.5:
+        return str(language)
+    return best if scores[best] else default
 
-        DetectorFactory.seed = 0
-        return str(detect(text[:2000]))
-    except Exception:  # langdetect raises on text without letters
-        return best if scores[best] else default
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> Any:
+    # Loading the model takes about a second, so it happens on the first text the stop words leave open.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -1,13 +1,14 @@
 """Ingest time next to the stack's limit, measured in the same run: generated CSVs and a folder of notes.
 
-    python benchmarks/ingest.py [--n 1000 10000] [--folder $REVIEWER_SHARED_DIR/data/casino/notes] [--embeddings static]
+    python benchmarks/ingest.py [--n 1000 10000] [--folder PATH] [--embeddings static]
 
 For each corpus it prints our first ingest (`ingest_paths`), a second, unchanged one, and the limit:
 the raw embedding of the same chunk texts plus a raw Chroma upsert of the same chunk and note
 records (built by `reviewer.store.build_records`) into a fresh store in maximal batches. The ratio
 ours/limit is the cost of everything of ours (reading, redaction, language, chunking, lookups,
-locks). The folder defaults to ../shared beside the repo ($REVIEWER_SHARED_DIR elsewhere). chromadb is imported and the embedding model loaded before any timing, for both sides.
-On a shared machine compare the ratio, not the seconds.
+locks). chromadb is imported and the embedding model loaded before any timing, for both sides. On a
+shared machine compare the ratio, not the seconds. The folder defaults to the casino notes in
+../shared beside the repo ($REVIEWER_SHARED_DIR where it lives elsewhere).
 """
 
 from __future__ import annotations

@@ -236,6 +236,7 @@ def _distinct_quotes(ordered: object, notes: dict[str, CallNote], limit: int) ->
                 quote=statement.text,
                 outcome=note.outcome if note else None,
                 date=note.date if note else None,
+                language=note.language if note else None,
             )
         )
         if len(quotes) == limit:
@@ -282,6 +283,7 @@ def _answers(
                 quote=reply.reply or "",
                 outcome=note.outcome if note else None,
                 date=note.date if note else None,
+                language=note.language if note else None,
             )
         )
         if len(answers) == ANSWERS_PER_THEME:

@@ -61,5 +61,6 @@ def pick_evidence(theme: Theme, language: str) -> list[Evidence]:
     """Quotes in the draft's language first, then the others (a German draft sees English notes too)."""
     from reviewer.text import detect_language
 
-    ranked = sorted(theme.quotes, key=lambda q: detect_language(q.quote) != language)
+    # The note's language, known since ingest; a fragment is only detected for themes mined before.
+    ranked = sorted(theme.quotes, key=lambda q: (q.language or detect_language(q.quote)) != language)
     return [Evidence(**q.model_dump()) for q in ranked[:EVIDENCE_PER_THEME]]

@@ -72,7 +72,10 @@ def suggestion_text(verdict: CoverageVerdict, relevant: RelevantTheme, evidence:
     texts = _TEMPLATES.get(language, _TEMPLATES["en"])
     theme = relevant.theme
     # A won deal's answer, in the draft's language when there is one.
-    won = sorted((a for a in theme.answers if a.outcome == "won"), key=lambda a: detect_language(a.quote) != language)
+    won = sorted(
+        (a for a in theme.answers if a.outcome == "won"),
+        key=lambda a: (a.language or detect_language(a.quote)) != language,
+    )
     answer = texts["answer"].format(text=_clip(won[0].quote)) if won else ""
     loss = texts["loss"].format(loss=theme.loss_rate) if theme.loss_rate else ""
     return (

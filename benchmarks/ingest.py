@@ -1,6 +1,6 @@
 """Ingest time next to the stack's limit, measured in the same run: generated CSVs and a folder of notes.
 
-    python benchmarks/ingest.py [--n 1000 10000] [--folder PATH] [--embeddings static]
+    python benchmarks/ingest.py [--n 1000 10000] [--folder PATH] [--embeddings static] [--repeat 1]
 
 For each corpus it prints our first ingest (`ingest_paths`), a second, unchanged one, and the limit:
 the raw embedding of the same chunk texts plus a raw Chroma upsert of the same chunk and note
@@ -62,25 +62,29 @@ def limit(files: list[Path], settings: Settings, tmp: Path) -> tuple[float, floa
     return embed_s, upsert_s, len(texts)
 
 
-def measure(label: str, paths: list[Path], embeddings: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        settings = Settings(data_dir=tmp / "data", embeddings=embeddings)
-        files = list(iter_note_files(paths))
-        embed_s, upsert_s, chunks = limit(files, settings, tmp)
-        started = time.perf_counter()
-        first = ingest_paths(paths, settings)
-        ours = time.perf_counter() - started
-        started = time.perf_counter()
-        second = ingest_paths(paths, settings)
-        again = time.perf_counter() - started
-    raw = embed_s + upsert_s
-    print(f"{label}: {len(files)} files, {first.notes} notes, {chunks} chunks")
+def measure(label: str, paths: list[Path], embeddings: str, repeat: int) -> None:
+    """Best of `repeat` runs of each side, alternating, so a burst of load elsewhere hits both."""
+    ours, raw, again = [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp_name:
+            tmp = Path(tmp_name)
+            settings = Settings(data_dir=tmp / "data", embeddings=embeddings)
+            files = list(iter_note_files(paths))
+            embed_s, upsert_s, chunks = limit(files, settings, tmp)
+            raw.append((embed_s + upsert_s, embed_s, upsert_s))
+            started = time.perf_counter()
+            first = ingest_paths(paths, settings)
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            second = ingest_paths(paths, settings)
+            again.append(time.perf_counter() - started)
+    best, (limit_s, embed_s, upsert_s) = min(ours), min(raw)
+    print(f"{label}: {len(files)} files, {first.notes} notes, {chunks} chunks (best of {repeat})")
     print(
-        f"  ours {ours:7.2f} s ({first.notes / ours:6.0f} notes/s)   limit {raw:7.2f} s "
-        f"(embedding {embed_s:.2f} s + Chroma upsert {upsert_s:.2f} s)   ratio {ours / raw:.2f}x (goal <= 1.3x)"
+        f"  ours {best:7.2f} s ({first.notes / best:6.0f} notes/s)   limit {limit_s:7.2f} s "
+        f"(embedding {embed_s:.2f} s + Chroma upsert {upsert_s:.2f} s)   ratio {best / limit_s:.2f}x (goal <= 1.3x)"
     )
-    print(f"  second, unchanged ingest {again:.2f} s ({second.files_unchanged} files unchanged)")
+    print(f"  second, unchanged ingest {min(again):.2f} s ({second.files_unchanged} files unchanged)")
 
 
 def main() -> None:
@@ -89,6 +93,7 @@ def main() -> None:
     shared = Path(os.environ.get("REVIEWER_SHARED_DIR", ROOT.parent / "shared"))
     parser.add_argument("--folder", type=Path, default=shared / "data" / "casino" / "notes")
     parser.add_argument("--embeddings", default="static")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each side; the best of each is shown")
     args = parser.parse_args()
     settings = Settings(embeddings=args.embeddings)
     embedder = get_embedder(settings)  # loaded (and distilled, the first time) outside the timing
@@ -97,9 +102,9 @@ def main() -> None:
         for n in args.n:
             csv_path = Path(tmp) / f"conversations-{n}.csv"
             write_csv(csv_path, n=n)
-            measure(f"one CSV of {n} generated conversations", [csv_path], args.embeddings)
+            measure(f"one CSV of {n} generated conversations", [csv_path], args.embeddings, args.repeat)
     if args.folder.is_dir():
-        measure(f"folder {args.folder.name}/ of one Markdown file per call", [args.folder], args.embeddings)
+        measure(f"folder {args.folder} (one Markdown file per call)", [args.folder], args.embeddings, args.repeat)
     else:
         print(f"folder {args.folder} not found: skipped")
 

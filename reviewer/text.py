@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -82,10 +83,10 @@ def detect_language(text: str, default: str = "en") -> str:
     """ISO 639-1 code of the text: stop-word counts settle clear English or German at once, and the
     packaged py3langid model (97 languages, offline) decides everything else."""
     sample = text[:_LANGUAGE_WINDOW]
-    tokens = words(sample)
-    if not tokens:
+    counts = Counter(_WORD.findall(sample.lower()))
+    if not counts:
         return default
-    scores = {lang: sum(t in stop for t in tokens) for lang, stop in _STOPWORDS.items()}
+    scores = {lang: sum(n for w, n in counts.items() if w in stop) for lang, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     other = min(scores.values())
     if scores[best] >= 2 and scores[best] >= 1.5 * max(other, 1):

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Both are read by litellm and chromadb at import time, so they are set when this module loads:
@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="API key passed to litellm (else its own env vars).")
     max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
     lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
+    service_token: SecretStr | None = Field(
+        None,
+        description=("Bearer token `reviewer serve` requires on /v1/*; without one it only listens on loopback."),
+    )
 
     @cached_property
     def chroma_dir(self) -> Path:

@@ -192,6 +192,10 @@ def test_serve_refuses_other_hosts_without_a_token(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 2
     assert "refusing to listen on 0.0.0.0 without a token" in result.stderr
+    empty = CliRunner().invoke(
+        cli, ["serve", "--host", "::", "--data-dir", str(tmp_path / "data")], env={"REVIEWER_SERVICE_TOKEN": " "}
+    )
+    assert empty.exit_code == 2 and "without a token" in empty.stderr  # a blank token is no token
 
 
 def test_reviewer_serve_starts_a_server(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from reviewer.ingest.files import META_SUFFIX, read_text_file
 from reviewer.ingest.turns import assign_roles
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
+from reviewer.text import parse_yaml
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _VTT_TIMING = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
@@ -122,7 +123,7 @@ def _sidecar(path: Path) -> dict[str, object]:
     for candidate in (path.with_name(path.stem + META_SUFFIX), path.with_name(path.name + META_SUFFIX)):
         if candidate.is_file():
             try:
-                data = yaml.safe_load(read_text_file(candidate))
+                data = parse_yaml(read_text_file(candidate))
             except yaml.YAMLError as exc:
                 raise InputError(candidate, f"invalid YAML: {exc}") from exc
             if data is None:

@@ -33,7 +33,7 @@ _STOPWORDS = {
 }
 
 
-def parse_yaml(text: str) -> Any:
+def parse_yaml(text: str | bytes) -> Any:
     """YAML text parsed by libyaml's safe loader: the same safe subset as `yaml.safe_load`, ~10x faster
     (front matter of every note, the rules and the taxonomy are read on every ingest and review)."""
     import yaml

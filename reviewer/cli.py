@@ -50,7 +50,7 @@ def ingest(
         bool, typer.Option("--no-themes", help="Do not rebuild the objection themes afterwards.")
     ] = False,
 ) -> None:
-    """Import call notes (CSV, Markdown, TXT, JSONL, VTT, SRT) into the store."""
+    """Import call notes (CSV, Markdown, TXT, JSONL, VTT, SRT, Gong API JSON pages) into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reviewer.ingest.pipeline import ingest_paths
@@ -98,6 +98,8 @@ def ingest(
         f"{len(report.skipped)} skipped in {report.seconds:.1f} s",
         markup=False,
     )
+    if report.metadata_files:
+        out.print(f"{report.metadata_files} Gong call pages joined to their transcripts", markup=False)
     if report.changed and not no_themes:
         _refresh_themes(settings)
     if report.files_ingested == 0 and report.files_unchanged == 0 and report.pruned_files == 0:
@@ -116,18 +118,29 @@ def stats(
     data_dir: DataDir = None,
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Show what the store holds: notes, chunks, by source, language and outcome."""
+    """Show what the store holds: notes, chunks, by source, language and outcome; per source format,
+    notes and customer/seller sentences."""
+    from reviewer.ingest.sides import by_format
     from reviewer.store import open_store
 
     settings = settings_for(data_dir)
     try:
-        figures = open_store(settings).stats()
+        store = open_store(settings)
+        figures = {**store.stats(), "by_format": by_format(store.iter_notes())}
     except ReviewerError as exc:
         fail(str(exc))
     if output == "json":
         out.print_json(json.dumps(figures))
         return
     for key, value in figures.items():
+        if key == "by_format":
+            for source, row in value.items():
+                out.print(
+                    f"{'format ' + source:16} {row['notes']} notes; sentences: "
+                    + ", ".join(f"{side} {row[side + '_sentences']}" for side in ("customer", "seller", "unknown")),
+                    markup=False,
+                )
+            continue
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
         out.print(f"{key:16} {value}", markup=False)

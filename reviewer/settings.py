@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         ],
         description="Speaker labels that mean the customer side.",
     )
+    internal_domains: list[str] = Field(
+        default_factory=list,
+        description=(
+            'The team\'s own e-mail domains (JSON list, e.g. ["acme.com"]): a call participant whose '
+            "address is in one of them (or a subdomain) is the seller side, anyone else with an address "
+            "the customer side. Used for recorder parties without an Internal/External affiliation, "
+            "transcript sidecars and JSONL `participants`."
+        ),
+    )
     llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned.")
     llm_retries: int = Field(3, description="Retries on 429/5xx before falling back offline.")
     api_base: str | None = Field(None, description="Base URL for an OpenAI-compatible provider.")

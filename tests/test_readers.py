@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,41 @@ def test_front_matter_text_key_is_metadata_and_body_is_the_note(tmp_path: Path, 
     path.write_text("---\ndescription: Pricing call\nlanguage: German\n---\nZu teuer.\n", encoding="utf-8")
     [note] = read_notes(path, settings)
     assert (note.text, note.metadata, note.language) == ("Zu teuer.", {"description": "Pricing call"}, "de")
+
+
+# --- JSON arrays of note records -----------------------------------------------------------------
+
+
+def test_a_json_array_of_crm_records(tmp_path: Path) -> None:
+    hubspot = {
+        "results": [
+            {
+                "id": "501",
+                "properties": {
+                    "hs_call_body": "<p>Rep: Hi</p><p>Prospect: Too pricey.</p>",
+                    "hs_timestamp": "2024-02-01T10:00:00Z",
+                },
+            },
+            {"id": "502", "properties": {"hs_call_title": "no body"}},
+        ]
+    }
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps(hubspot), encoding="utf-8")
+    [note], warnings = read_notes_with_warnings(path, Settings())
+    assert note.note_id == "501" and note.source == "json" and note.date == "2024-02-01"
+    assert note.text == "Rep: Hi\n\nProspect: Too pricey." and [t.role for t in note.turns] == ["seller", "customer"]
+    assert any("record 2: no text field" in w for w in warnings)
+    salesforce = [{"attributes": {"type": "Task"}, "Id": "00T9", "Description": "Customer: the rollout is slow."}]
+    path.write_text(json.dumps(salesforce), encoding="utf-8")
+    [note] = read_notes(path, Settings())
+    assert note.note_id == "00T9" and "attributes" not in note.metadata
+
+
+def test_json_that_is_neither_a_gong_page_nor_records_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{"theme": "dark"}', encoding="utf-8")
+    with pytest.raises(InputError, match="neither a Gong API page .* nor a list of note records"):
+        read_notes(path, Settings())
+    path.write_text('{"calls": [', encoding="utf-8")
+    with pytest.raises(InputError, match="invalid or truncated JSON"):
+        read_notes(path, Settings())

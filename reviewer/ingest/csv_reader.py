@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reviewer.errors import InputError
 from reviewer.ingest.fields import FIELD_ALIASES, build_note, map_columns, unique_id
+from reviewer.ingest.html_text import plain_body
 from reviewer.models import CallNote
 from reviewer.settings import Settings
 
@@ -59,7 +60,7 @@ def read_csv(path: Path, text: str, settings: Settings) -> tuple[list[CallNote],
         if len(row) < len(header):
             warnings.append(f"row {row_number}: {len(row)} of {len(header)} fields; the rest left empty")
             row = row + [""] * (len(header) - len(row))
-        body = row[columns["text"]].strip()
+        body = plain_body(row[columns["text"]], f"row {row_number}", warnings).strip()
         if not body:
             skipped_empty += 1
             continue

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from reviewer.ingest.participants import Participant, roles_by_name
 from reviewer.ingest.redact import redact_note
-from reviewer.ingest.turns import split_turns
+from reviewer.ingest.turns import speaker_names, split_turns
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
 from reviewer.text import detect_language
@@ -240,6 +241,31 @@ _LANGUAGE_NAMES = {
     "italian": "it",
     "dutch": "nl",
 }
+# ISO 639-2/3 codes that recorders report (Gong's `language` is "eng", "deu", "fra", ...).
+_THREE_LETTER = {
+    "eng": "en",
+    "deu": "de",
+    "ger": "de",
+    "fra": "fr",
+    "fre": "fr",
+    "spa": "es",
+    "ita": "it",
+    "nld": "nl",
+    "dut": "nl",
+    "por": "pt",
+    "pol": "pl",
+    "swe": "sv",
+    "dan": "da",
+    "nor": "no",
+    "nob": "nb",
+    "fin": "fi",
+    "jpn": "ja",
+    "zho": "zh",
+    "chi": "zh",
+    "heb": "he",
+    "tur": "tr",
+    "rus": "ru",
+}
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -250,6 +276,8 @@ def normalise_language(value: str | None) -> str | None:
     if text in _LANGUAGE_NAMES:
         return _LANGUAGE_NAMES[text]
     code = re.split(r"[-_]", text, maxsplit=1)[0]
+    if code in _THREE_LETTER:
+        return _THREE_LETTER[code]
     return code if len(code) == 2 and code.isalpha() else None
 
 
@@ -275,11 +303,13 @@ def build_note(
     default_id: str,
     settings: Settings,
     turns: list[Turn] | None = None,
+    participants: Sequence[Participant] = (),
 ) -> CallNote:
     """A finished CallNote: fields normalised, turns and roles decided, language set, redacted.
 
-    `turns` is given by transcript readers (VTT/SRT) that know their speakers; other text is split
-    by speaker labels here. Roles are decided on the raw text, before names are redacted.
+    `turns` is given by transcript readers (VTT/SRT/Gong) that know their speakers; other text is
+    split by speaker labels here, with the sides `participants` get by e-mail domain. Roles are
+    decided on the raw text, before names are redacted; participants' names are redacted too.
     """
     rep = known.get("rep") or None
     contact = known.get("contact") or None
@@ -288,7 +318,8 @@ def build_note(
     if raw_date and iso_date is None:
         metadata = {**metadata, "date_raw": raw_date}
     if turns is None:
-        turns = split_turns(text, rep, settings, contact=contact)
+        known_roles = roles_by_name(participants, settings.internal_domains)
+        turns = split_turns(text, rep, settings, contact=contact, known_roles=known_roles)
     language = normalise_language(known.get("language")) or detect_language(text)
     note = CallNote(
         note_id=known.get("id") or default_id,
@@ -306,4 +337,8 @@ def build_note(
         metadata=metadata,
         turns=turns,
     )
-    return redact_note(note, settings) if settings.redact else note
+    if not settings.redact:
+        return note
+    # Only the personal part of a display name: "Agent 003" or "Sales Team" name nobody.
+    names = [name for p in participants if p.name for name in speaker_names(p.name, settings)]
+    return redact_note(note, settings, extra_names=names)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reviewer.errors import InputError
 
-SUPPORTED_EXTENSIONS = frozenset({".csv", ".md", ".markdown", ".txt", ".jsonl", ".ndjson", ".vtt", ".srt"})
+SUPPORTED_EXTENSIONS = frozenset({".csv", ".md", ".markdown", ".txt", ".jsonl", ".ndjson", ".json", ".vtt", ".srt"})
 META_SUFFIX = ".meta.yaml"
 
 # Editors, office suites and browsers leave these next to real files while they work.
@@ -49,22 +49,34 @@ def iter_note_files(paths: list[Path]) -> Iterator[Path]:
 
 def is_note_file(path: Path) -> bool:
     """True for a visible, non-temporary file with a supported extension."""
+    return _is_candidate(path) and path.suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def iter_unread_files(paths: list[Path]) -> Iterator[Path]:
+    """Visible, non-temporary files inside the given folders whose type no reader reads, sorted:
+    an ingest reports them instead of passing over them in silence."""
+    found: set[Path] = set()
+    for root in paths:
+        if root.is_dir():
+            found.update(p for p in _walk(root, _is_candidate) if p.suffix.lower() not in SUPPORTED_EXTENSIONS)
+    yield from sorted(found, key=str)
+
+
+def _is_candidate(path: Path) -> bool:
     name = path.name
     if name.startswith(".") or name.startswith(_TEMP_PREFIXES) or name.endswith(_TEMP_SUFFIXES):
         return False
-    if name.lower().endswith(META_SUFFIX):
-        return False
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+    return not name.lower().endswith(META_SUFFIX)
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, keep: Callable[[Path], bool] = is_note_file) -> Iterator[Path]:
     for folder, dirs, names in os.walk(root):
         # Pruning in place stops os.walk from descending into hidden folders (.git, .venv, ...)
         # and into feedback/ folders, whose files are reps' flags, not call notes.
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "feedback"]
         for name in names:
             path = Path(folder, name)
-            if is_note_file(path) and path.is_file():
+            if keep(path) and path.is_file():
                 yield path
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from reviewer.embeddings import Embedder, get_embedder
 from reviewer.errors import InputError
 from reviewer.ingest.chunking import chunk_note
-from reviewer.ingest.files import iter_note_files
+from reviewer.ingest.files import SUPPORTED_EXTENSIONS, iter_note_files, iter_unread_files
+from reviewer.ingest.gong import GongIndex
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.models import Chunk
 from reviewer.settings import Settings
@@ -39,6 +40,7 @@ class IngestReport(BaseModel):
     notes: int = 0
     chunks: int = 0
     pruned_files: int = 0
+    metadata_files: int = Field(0, description="Files read only for metadata (Gong call pages).")
     skipped: list[SkippedFile] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     corpus_version: str = ""
@@ -58,8 +60,18 @@ def ingest_paths(
     for path in paths:
         if not path.exists():
             report.skipped.append(SkippedFile(path=str(path), reason="no such file or folder"))
-    files = list(iter_note_files([p for p in paths if p.exists()]))
+    existing = [p for p in paths if p.exists()]
+    files = list(iter_note_files(existing))
+    for unread in iter_unread_files(existing):
+        supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+        kind = unread.suffix or "(no extension)"
+        report.skipped.append(
+            SkippedFile(path=str(unread), reason=f"file type {kind} is not read: expected {supported}")
+        )
     report.files_seen = len(files)
+    # Gong pages join across files: the call pages are indexed first, transcript pages read with them.
+    gong = GongIndex.scan(f for f in files if f.suffix.lower() == ".json")
+    report.warnings.extend(gong.warnings)
     embedder = get_embedder(settings)
     with writer_lock(settings):
         store = NoteStore(settings, embedder.name)
@@ -70,16 +82,21 @@ def ingest_paths(
         for position, (path, key) in enumerate(zip(files, keys), start=1):
             if progress:
                 progress(str(path), position, len(files))
+            if gong.is_call_page(path):
+                report.metadata_files += 1
+                continue
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=exc.strerror or str(exc)))
                 continue
+            if gong.covers(path):
+                digest = hashlib.sha256(f"{digest}+{gong.digest}".encode()).hexdigest()
             if stored.get(key) == digest:
                 report.files_unchanged += 1
                 continue
             try:
-                records = _read_file(path, key, digest, settings, report)
+                records = _read_file(path, key, digest, settings, report, gong)
             except InputError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=exc.reason))
                 continue
@@ -101,8 +118,10 @@ def ingest_paths(
     return report
 
 
-def _read_file(path: Path, key: str, digest: str, settings: Settings, report: IngestReport) -> FileRecords:
-    notes, warnings = read_notes_with_warnings(path, settings)
+def _read_file(
+    path: Path, key: str, digest: str, settings: Settings, report: IngestReport, gong: GongIndex | None = None
+) -> FileRecords:
+    notes, warnings = read_notes_with_warnings(path, settings, gong)
     report.warnings.extend(f"{path}: {w}" for w in warnings)
     if not notes:
         raise InputError(path, "no call notes found in the file")

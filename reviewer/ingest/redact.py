@@ -10,6 +10,9 @@ What is redacted, and why:
 - kept: the account (a company, which is business data the product reports on, not a person's);
   a name part inside the account name ("Weber" in "Weber Logistik") stays when it is part of it.
   The `rep` field is kept too (our own staff, needed for stats); the `contact` field is cleared.
+- an unbroken run of digits with a trunk 0 ("0301234567") is a phone unless the nearest cue word
+  before it names an identifier ("Order ID: 0258746938"): shop and CRM ids are written that way too
+  (ABCD's order ids), while people write phones with separators or next to "phone", "tel", "call".
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from reviewer.ingest.timeline import TIMELINE_KEY, is_timeline, remap
 from reviewer.ingest.turns import speaker_names
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
@@ -33,6 +37,7 @@ _PHONE = re.compile(
     r"(?:"
     r"(?:\+|00)[0-9]{1,3}(?:[ .-]?\(0\))?[ .-]?(?:\([0-9]{1,5}\)[ .-]?)?[0-9]+(?:[ ./-][0-9]+)*"
     r"|\([0-9]{2,5}\)[ .-]?[0-9]+(?:[ ./-][0-9]+)*"
+    r"|[0-9]{3}\)[ .-]?[0-9]{3}[ .-][0-9]{4}"
     r"|[0-9]+(?:[ ./-][0-9]+)+"
     r"|0[0-9]{8,12}"
     r")"
@@ -42,7 +47,10 @@ _PHONE = re.compile(
 _DATE_LIKE = re.compile(r"[0-9]{1,2}([./-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{4}([./-])[0-9]{1,2}\2[0-9]{1,2}")
 # Card numbers are written unbroken or in the issuers' groupings (4-4-4-4..., Amex 4-6-5).
 _CARD_GROUPS = re.compile(r"[0-9]+|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{1,7}|[0-9]{4}([ -])[0-9]{6}\2[0-9]{4,5}")
-_NORTH_AMERICAN = re.compile(r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}|[0-9]{3}-[0-9]{4}")
+# The last form is an area code whose opening parenthesis was dropped ("383) 555-0168").
+_NORTH_AMERICAN = re.compile(
+    r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}|[0-9]{3}-[0-9]{4}|[0-9]{3}\)[ .-]?[0-9]{3}[ .-][0-9]{4}"
+)
 _NON_DIGIT = re.compile(r"\D")
 # Runs of digits and number punctuation: found with one fast scan, and only runs with enough
 # digits for a phone (7), a card (13) or an IBAN are searched with the exact patterns.
@@ -54,6 +62,20 @@ _PERSONAL_KEY = re.compile(
     r"\b(?:contact|kontakt|ansprechpartner|first name|last name|full name|vorname|nachname|"
     r"attendees?|teilnehmer)\b"
 )
+# Cue words before an unbroken digit run: the nearest one within _CUE_WINDOW characters decides
+# whether it is an identifier (kept) or a phone (English and German, language-general words).
+_ID_CUE = re.compile(
+    r"\b(?:order|orders|id|ids|invoice|ticket|case|reference|ref|tracking|confirmation|booking|"
+    r"reservation|sku|serial|bestellung|bestellnummer|auftrag|auftragsnummer|rechnung|rechnungsnummer|"
+    r"vorgang|vorgangsnummer|referenz|sendungsnummer|kundennummer)\b",
+    re.I,
+)
+_PHONE_CUE = re.compile(
+    r"\b(?:phone|telephone|tel|call|calls|mobile|cell|fax|whatsapp|sms|text|reach|dial|telefon|handy|"
+    r"mobil|anrufen|ruf|rückruf|erreichbar|durchwahl)\b",
+    re.I,
+)
+_CUE_WINDOW = 160
 _NOT_A_NAME_KEY = re.compile(r"\b(?:id|company|account|firma|date|datum|email|e mail|phone|telefon|role)\b")
 
 
@@ -62,13 +84,17 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
     return _apply(text, _edits(text, _name_pattern(_name_variants(names)), None))[0]
 
 
-def redact_note(note: CallNote, settings: Settings | None = None) -> CallNote:
+def redact_note(note: CallNote, settings: Settings | None = None, extra_names: Iterable[str] = ()) -> CallNote:
     """A copy of the note with text, turns, speaker labels and metadata redacted.
 
     Turn roles are taken over unchanged (they were decided on the raw labels), and turn offsets
-    are mapped through the replacements so that `text[turn.start:turn.end] == turn.text` holds.
+    are mapped through the replacements so that `text[turn.start:turn.end] == turn.text` holds;
+    so are the character offsets of a recorder timeline. `extra_names` are other people on the
+    call (recorder parties, sidecar participants) whose names are redacted wherever they recur.
     """
-    names: list[str] = [n for n in (note.rep, note.contact) if n]
+    # A rep or contact field that names nobody ("Agent 003", "Rep 10", "Sales Team") is not
+    # redacted: its words are role words that occur everywhere in the text.
+    names: list[str] = [n for n in (note.rep, note.contact, *extra_names) if n and _names_someone(n, settings)]
     for speaker in {turn.speaker for turn in note.turns if turn.speaker}:
         names.extend(speaker_names(speaker, settings))
     metadata_names = {
@@ -90,7 +116,14 @@ def redact_note(note: CallNote, settings: Settings | None = None) -> CallNote:
         start, end = moved(turn.start), moved(turn.end)
         label = clean(turn.speaker) if turn.speaker else turn.speaker
         turns.append(Turn(speaker=label, role=turn.role, text=text[start:end], start=start, end=end))
-    metadata = {key: NAME if key in metadata_names else clean(value) for key, value in note.metadata.items()}
+    metadata = {
+        key: NAME
+        if key in metadata_names
+        else remap(value, moved)
+        if key == TIMELINE_KEY and is_timeline(value)
+        else clean(value)
+        for key, value in note.metadata.items()
+    }
     return note.model_copy(update={"text": text, "turns": turns, "metadata": metadata, "contact": None})
 
 
@@ -150,8 +183,21 @@ def _number_edits(text: str) -> list[Edit]:
             edits += _checked(_CARD, text, start, end + 2, _card_end, CARD)
         if digits >= 7:
             # One character back for a leading "+"; two ahead for the patterns' lookahead.
-            edits += _checked(_PHONE, text, max(0, start - 1), end + 2, _phone_end, PHONE)
+            phones = _checked(_PHONE, text, max(0, start - 1), end + 2, _phone_end, PHONE)
+            edits += [e for e in phones if not _is_identifier(text, e[0], e[1])]
     return edits
+
+
+def _is_identifier(text: str, start: int, end: int) -> bool:
+    """An unbroken digit run whose nearest preceding cue word names an identifier, not a phone."""
+    if not text[start:end].isdigit():
+        return False
+    window = text[max(0, start - _CUE_WINDOW) : start]
+    last_id = max((m.end() for m in _ID_CUE.finditer(window)), default=-1)
+    if last_id < 0:
+        return False
+    last_phone = max((m.end() for m in _PHONE_CUE.finditer(window)), default=-1)
+    return last_id > last_phone
 
 
 def _checked(
@@ -247,6 +293,11 @@ def _name_pattern(variants: tuple[str, ...]) -> re.Pattern[str] | None:
     # straddles a turn boundary.
     alternatives = "|".join(r"[ \t]+".join(re.escape(p) for p in v.split()) for v in variants)
     return re.compile(rf"(?:{alternatives})(?!\w)")
+
+
+def _names_someone(name: str, settings: Settings | None) -> bool:
+    spelled = name.title() if name.islower() or name.isupper() else name
+    return bool(speaker_names(spelled, settings))
 
 
 def _is_person_key(key: str) -> bool:

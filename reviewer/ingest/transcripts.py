@@ -15,6 +15,7 @@ import yaml
 from reviewer.errors import InputError
 from reviewer.ingest.fields import build_note, split_record
 from reviewer.ingest.files import META_SUFFIX, read_text_file
+from reviewer.ingest.participants import parse_participants, roles_by_name
 from reviewer.ingest.turns import assign_roles
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
@@ -56,7 +57,7 @@ def read_vtt(path: Path, text: str, settings: Settings) -> tuple[list[CallNote],
         segments += _vtt_cue(block_lines[timing + 1 :])
     if not segments:
         raise InputError(path, "no cues with text in the WebVTT file")
-    record.update(_sidecar(path))
+    record.update(sidecar_fields(path))
     return [_transcript_note(path, "vtt", segments, record, settings)], []
 
 
@@ -73,7 +74,7 @@ def read_srt(path: Path, text: str, settings: Settings) -> tuple[list[CallNote],
             segments.append(_prefixed(payload))
     if not segments:
         raise InputError(path, "not an SRT file: no numbered cues with timings")
-    return [_transcript_note(path, "srt", segments, _sidecar(path), settings)], []
+    return [_transcript_note(path, "srt", segments, sidecar_fields(path), settings)], []
 
 
 def _vtt_cue(payload: list[str]) -> list[Segment]:
@@ -118,7 +119,7 @@ def _note_block_metadata(lines: list[str], record: dict[str, object]) -> None:
             record[match.group(1).strip()] = match.group(2).strip()
 
 
-def _sidecar(path: Path) -> dict[str, object]:
+def sidecar_fields(path: Path) -> dict[str, object]:
     """Fields from `<stem>.meta.yaml` (or `<name>.meta.yaml`) next to the transcript."""
     for candidate in (path.with_name(path.stem + META_SUFFIX), path.with_name(path.name + META_SUFFIX)):
         if candidate.is_file():
@@ -149,6 +150,7 @@ def _transcript_note(
         else:
             speakers.append(speaker)
             texts.append(words)
+    participants = parse_participants(record.pop("participants", None))
     known, metadata = split_record(record)
     lines: list[str] = []
     turns: list[Turn] = []
@@ -161,7 +163,11 @@ def _transcript_note(
         lines.append(prefix + words)
         offset = end + 1
     roles = assign_roles(
-        [t.speaker for t in turns], known.get("rep") or None, settings, contact=known.get("contact") or None
+        [t.speaker for t in turns],
+        known.get("rep") or None,
+        settings,
+        contact=known.get("contact") or None,
+        known_roles=roles_by_name(participants, settings.internal_domains),
     )
     for turn, role in zip(turns, roles, strict=True):
         turn.role = role
@@ -176,4 +182,5 @@ def _transcript_note(
         default_id=path.stem,
         settings=settings,
         turns=turns,
+        participants=participants,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from reviewer.models import Role, Turn
@@ -20,8 +20,11 @@ _LABEL_LINE = re.compile(
     r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t]|$)",
     re.M,
 )
-# A Markdown heading or rule ends the current turn: what follows is the writer's text again.
-_BREAK = re.compile(r"^(?:#{1,6}[ \t]|(?:-{3,}|\*{3,}|_{3,})[ \t]*$)", re.M)
+# A Markdown heading, a rule or a wholly italic line (`*Rep accepted the deal.*`, the writer's
+# aside or a system event) ends the current turn: what follows is the writer's text again.
+_BREAK = re.compile(
+    r"^(?:#{1,6}[ \t]|(?:-{3,}|\*{3,}|_{3,})[ \t]*$|[ \t]*([*_])(?![*_\s])[^\n]*?[^*_\s]\1[ \t]*$)", re.M
+)
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MAX_LABEL_WORDS = 4
 
@@ -67,22 +70,30 @@ _GENERIC_WORDS = _phrases(
 
 
 def split_turns(
-    text: str, rep: str | None = None, settings: Settings | None = None, *, contact: str | None = None
+    text: str,
+    rep: str | None = None,
+    settings: Settings | None = None,
+    *,
+    contact: str | None = None,
+    known_roles: Mapping[str, Role] | None = None,
 ) -> list[Turn]:
     """Speaker turns of a transcript-like text; [] when the text has no speaker labels.
 
     A label line starts a turn, and the lines after it up to the next label line (or a Markdown
     heading) continue it. Labels that look like note headings (`Next steps:`, `Pricing:`) are not
     speakers; bare names count only in a real exchange (a role label present, or a name repeating).
+    `known_roles` (lower-cased name -> side, from a participants list) decide those speakers first.
     """
     vocabulary = role_vocabulary(settings)
+    known = known_roles or {}
     candidates: list[tuple[int, int, str]] = []
     kinds: dict[str, str | None] = {}
     for match in _LABEL_LINE.finditer(text):
         label = match["label"].strip()
         key = label.lower()
         if key not in kinds:
-            kinds[key] = _classify(label, rep, contact, vocabulary)
+            decided = known.get(_speaker_key(label), "unknown")
+            kinds[key] = decided if decided != "unknown" else _classify(label, rep, contact, vocabulary)
         if kinds[key] is not None:
             candidates.append((match.start(), match.end(), label))
     if not candidates:
@@ -102,7 +113,7 @@ def split_turns(
             continue
         turns.append(Turn(speaker=label, role="unknown", text=text[start:end], start=start, end=end))
         labels.append(label)
-    roles = assign_roles(labels, rep, settings, contact=contact)
+    roles = assign_roles(labels, rep, settings, contact=contact, known_roles=known)
     for turn, role in zip(turns, roles, strict=True):
         turn.role = role
     return turns
@@ -114,16 +125,21 @@ def assign_roles(
     settings: Settings | None = None,
     *,
     contact: str | None = None,
+    known_roles: Mapping[str, Role] | None = None,
 ) -> list[Role]:
-    """Role of each speaker label: role words, the rep's or contact's name, else the other side of a
-    two-party conversation whose one side is known; 'unknown' otherwise."""
+    """Role of each speaker label: the side a participants list gives the name (by e-mail domain),
+    role words, the rep's or contact's name, else the other side of a two-party conversation whose
+    one side is known; 'unknown' otherwise."""
     vocabulary = role_vocabulary(settings)
+    known = known_roles or {}
     keys = [_speaker_key(s) if s is not None else None for s in speakers]
     by_speaker: dict[str, Role] = {}
     for speaker, key in zip(speakers, keys, strict=True):
         if speaker is None or key is None:
             continue
-        if key not in by_speaker:
+        if key not in by_speaker and known.get(key, "unknown") != "unknown":
+            by_speaker[key] = known[key]
+        elif key not in by_speaker:
             kind = _classify(speaker, rep, contact, vocabulary)
             by_speaker[key] = kind if kind in ("seller", "customer") else "unknown"  # type: ignore[assignment]
     # One unknown speaker facing only one side (however many labels that side uses, e.g. "Jana

@@ -176,11 +176,13 @@ def extract_statements(note: CallNote) -> list[Statement]:
     rep-written text, the quoted customer words and the sentences that report them. Whether a
     candidate counts is decided with the taxonomy in `themes` (a strong match) or by its cue score.
     """
-    if any(t.role == "customer" for t in note.turns):
+    if any(t.role == "customer" or (t.role == "unknown" and t.speaker) for t in note.turns):
         # A transcript: customer turns, plus customer words a seller quotes (never the seller's own).
+        # A named speaker whose side is unknown (a recorder party of no known affiliation) is
+        # never read: their words may be the seller's.
         found = _from_turns(note)
         for turn in note.turns:
-            if turn.role != "customer":
+            if turn.role == "seller":
                 found.extend(_from_narrative(note, turn.start, turn.end, reported=False))
     else:
         found = _from_narrative(note, 0, len(note.text), reported=True)

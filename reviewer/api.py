@@ -43,6 +43,7 @@ class ErrorBody(BaseModel):
         "unauthorized",
         "not_found",
         "method_not_allowed",
+        "too_large",
         "unsupported_media_type",
         "invalid_input",
         "store_unavailable",
@@ -185,6 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
         responses={
             **errors,
             400: {"model": ErrorBody, "description": "A form that cannot be parsed (or has too many parts)."},
+            413: {"model": ErrorBody, "description": "A request far above the draft size limit."},
             415: {"model": ErrorBody, "description": "Neither JSON nor a file upload."},
         },
         openapi_extra={
@@ -251,6 +253,10 @@ async def _read_draft(request: Request, settings: Settings) -> tuple[Any, dict[s
     from reviewer.drafts import draft_from_text, load_draft_bytes
 
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # Refused before anything is read: a draft at the size limit, JSON-escaped, stays well below this.
+    allowed = 2 * settings.max_draft_bytes + 1024 * 1024
+    if int(request.headers.get("content-length") or 0) > allowed:
+        raise HTTPException(413, f"the request is larger than {allowed / 1024 / 1024:.0f} MB")
     if content_type == "application/json":
         try:
             body = ReviewRequest.model_validate_json(await request.body())
@@ -327,7 +333,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kinds = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
+        kinds = {
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+        }
         response = _error(exc.status_code, kinds.get(exc.status_code, "invalid_input"), str(exc.detail))
         response.headers.update(exc.headers or {})
         return response

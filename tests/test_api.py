@@ -122,6 +122,20 @@ def test_bad_drafts_get_json_errors_with_the_clis_reasons(
     assert "Traceback" not in got.text
 
 
+def test_a_huge_request_is_refused_before_it_is_read(server: str) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(
+            b"POST /v1/reviews HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000000\r\nConnection: close\r\n\r\n{}"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b'"error":"too_large"' in body
+
+
 def test_objections_are_the_ranked_themes(server: str, store: Settings) -> None:
     from reviewer.objections import filter_themes, load_themes
 

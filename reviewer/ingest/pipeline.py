@@ -82,7 +82,8 @@ def ingest_paths(
         for position, (path, key) in enumerate(zip(files, keys), start=1):
             if progress:
                 progress(str(path), position, len(files))
-            if gong.is_call_page(path):
+            paged = path.suffix.lower() == ".json"  # only JSON files can be Gong pages (path lookups cost)
+            if paged and gong.is_call_page(path):
                 report.metadata_files += 1
                 continue
             try:
@@ -90,7 +91,7 @@ def ingest_paths(
             except OSError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=exc.strerror or str(exc)))
                 continue
-            if gong.covers(path):
+            if paged and gong.covers(path):
                 digest = hashlib.sha256(f"{digest}+{gong.digest}".encode()).hexdigest()
             if stored.get(key) == digest:
                 report.files_unchanged += 1

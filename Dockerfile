@@ -20,7 +20,8 @@ COPY corpus ./corpus
 COPY ui ./ui
 # Editable on purpose: prompts/ and corpus/ (guidelines, taxonomy) are found beside the package
 # (settings.PROJECT_ROOT), so the package must stay in /app rather than move to site-packages.
-RUN pip install -e .
+# With the postgres extra, so REVIEWER_DATABASE_URL works in the image.
+RUN pip install -e ".[postgres]"
 
 # Distil the static embedding model at build time, so no container spends its first minute on it.
 RUN python -c "from reviewer.embeddings import get_embedder; from reviewer.settings import Settings; \

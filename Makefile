@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DATA   ?= data
 PORT   ?= 8501
 
-.PHONY: setup run demo ingest test lint fmt bench browser clean
+.PHONY: setup run demo ingest test lint fmt bench browser postgres clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 		>/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"; }
 
-test: setup browser
+# The Postgres tests start a real server from Debian's binaries (initdb, pg_ctl) in a temporary folder.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+		>/dev/null 2>&1 || echo "note: could not install postgresql; Postgres tests will be skipped"; }
+
+test: setup browser postgres
 	$(BIN)/pytest -q
 
 lint: setup

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -89,7 +92,7 @@ def build_records(files: Sequence[FileRecords], chunk_vectors: np.ndarray) -> tu
             note_ids.append(note.note_id)
             note_docs.append(note.text)
             # The file's first note carries its digest for the one-query unchanged-file check.
-            note_metas.append(_note_metadata(note, file.source_path, file.file_sha, head=position == 0))
+            note_metas.append(_note_metadata(note, file.source_path, file.file_sha, len(kept), head=position == 0))
     note_vectors = np.stack(note_rows) if note_rows else np.zeros((0, chunk_vectors.shape[1]), dtype=np.float32)
     note_vectors /= np.maximum(np.linalg.norm(note_vectors, axis=1, keepdims=True), 1e-9)
     return (
@@ -114,6 +117,17 @@ class NoteStore:
         self.client = _open_client(settings)
         self.max_batch = self.client.get_max_batch_size()
         space = {"hnsw": {"space": "cosine"}}
+        with self.writing("create its collections"):
+            self._collections(space, embedding_model)
+        built_with = (self.notes.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise StoreError(
+                f"the store at {self.location} was built with the embedding model {built_with!r}, "
+                f"but {embedding_model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or "
+                "ingest into a new data dir"
+            )
+
+    def _collections(self, space: dict[str, Any], embedding_model: str) -> None:
         self.notes = self.client.get_or_create_collection(
             NOTES,
             embedding_function=None,
@@ -126,17 +140,29 @@ class NoteStore:
             configuration=space,  # type: ignore[arg-type]
             metadata={"embedding_model": embedding_model},
         )
-        built_with = (self.notes.metadata or {}).get("embedding_model")
-        if built_with and built_with != embedding_model:
-            raise StoreError(
-                f"the store at {self.location} was built with the embedding model {built_with!r}, "
-                f"but {embedding_model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or "
-                "ingest into a new data dir"
-            )
 
     @property
     def location(self) -> str:
         return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[None]:
+        """Chroma's errors while writing (a full disk, a server gone) as one clear StoreError."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many types (Rust, sqlite, HTTP) here
+            where = ""
+            if not self.settings.chroma_url:
+                try:
+                    free = shutil.disk_usage(self.settings.chroma_dir).free
+                    where = f"; is its disk full? {free / 1024 / 1024:.1f} MB free"
+                except OSError:
+                    pass
+            raise StoreError(
+                f"the store at {self.location} could not {what}: {type(exc).__name__}: {exc}{where}"
+            ) from exc
 
     # ---- versions -------------------------------------------------------------------------
     @property
@@ -146,13 +172,19 @@ class NoteStore:
         return str(meta.get("corpus_version", "empty"))
 
     def bump_version(self, digest: str) -> None:
-        self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
+        """Record the new corpus version (and that the writer finished)."""
+        with self.writing("record the new corpus version"):
+            self.notes.modify(metadata={"embedding_model": self.embedding_model, "corpus_version": digest})
         if not self.settings.chroma_url:
             write_manifest(self.settings, digest, self.embedding_model)
 
     # ---- writing --------------------------------------------------------------------------
     def file_digests(self, source_paths: Sequence[str]) -> dict[str, str]:
-        """The stored digest of each of these files the store holds, in one query per few hundred files."""
+        """The stored digest of each of these files the store holds, in one query per few hundred files.
+
+        Notes are written last, in batches; a writer killed between two batches leaves fewer notes
+        than the file has (`file_notes`), and the file counts as not stored, so it is written again.
+        """
         found: dict[str, str] = {}
         for group in _groups(list(source_paths), _LOOKUP):
             got = self.notes.get(
@@ -160,15 +192,47 @@ class NoteStore:
                 include=["metadatas"],
                 limit=len(group),
             )
-            found.update({str(m["source_path"]): str(m["file_sha"]) for m in got["metadatas"] or []})
+            for meta in got["metadatas"] or []:
+                path = str(meta["source_path"])
+                # A file stored in part maps to "": it matches no digest, and its rest is replaced.
+                found[path] = str(meta["file_sha"]) if self._whole(path, meta) else ""
         missing = [p for p in source_paths if p not in found]
         if missing and self.notes.count() and not self.notes.get(where={"file_head": True}, limit=1)["ids"]:
             # A store written before files had a head note: one lookup per file, as it was then.
             for path in missing:
-                metas = self.notes.get(where={"source_path": path}, include=["metadatas"], limit=1)["metadatas"]
-                if metas:
-                    found[path] = str(metas[0]["file_sha"])
+                digest = self.file_digest(path)
+                if digest is not None:
+                    found[path] = digest
         return found
+
+    def file_digest(self, source_path: str) -> str | None:
+        """The sha256 of one file as stored, or None when it is not stored whole."""
+        got = self.notes.get(where={"source_path": source_path}, include=["metadatas"], limit=1)
+        metas = got["metadatas"] or []
+        return str(metas[0]["file_sha"]) if metas and self._whole(source_path, metas[0]) else None
+
+    def _whole(self, source_path: str, meta: Any) -> bool:
+        expected = meta.get("file_notes")
+        if expected is None or int(expected) <= 1:
+            return True  # one note: written whole or not at all
+        return len(self.notes.get(where={"source_path": source_path}, include=[])["ids"]) == int(expected)
+
+    @property
+    def interrupted(self) -> bool:
+        """True when a writer began changing the store and never recorded the new version (killed)."""
+        meta = self.client.get_collection(NOTES, embedding_function=None).metadata or {}  # type: ignore[arg-type]
+        return bool(meta.get("writing"))
+
+    def begin_write(self) -> None:
+        """Mark the store as changing until `bump_version`, so a rerun after a kill bumps the version."""
+        with self.writing("mark the store as being written"):
+            self.notes.modify(
+                metadata={
+                    "embedding_model": self.embedding_model,
+                    "corpus_version": self.corpus_version,
+                    "writing": "1",
+                }
+            )
 
     def delete_files(self, source_paths: Sequence[str]) -> int:
         """Remove the notes and chunks of these files; returns how many notes went."""
@@ -176,9 +240,10 @@ class NoteStore:
         for group in _groups(list(source_paths), _LOOKUP):
             where: dict[str, Any] = {"source_path": {"$in": group}}
             ids = self.notes.get(where=where, include=[])["ids"]
-            for batch in _groups(ids, self.max_batch):
-                self.notes.delete(ids=batch)
-            self.chunks.delete(where=where)
+            with self.writing(f"delete the notes of {len(group)} files"):
+                for batch in _groups(ids, self.max_batch):
+                    self.notes.delete(ids=batch)
+                self.chunks.delete(where=where)
             removed += len(ids)
         return removed
 
@@ -192,8 +257,9 @@ class NoteStore:
         """
         self.delete_files(replace)
         chunk_records, note_records = build_records(files, chunk_vectors)
-        for records, collection in ((chunk_records, self.chunks), (note_records, self.notes)):
-            upsert_records(collection, records, self.max_batch)
+        with self.writing(f"store the notes of {len(files)} files"):
+            for records, collection in ((chunk_records, self.chunks), (note_records, self.notes)):
+                upsert_records(collection, records, self.max_batch)
 
     # ---- reading --------------------------------------------------------------------------
     def source_paths(self) -> set[str]:
@@ -275,7 +341,9 @@ class NoteStore:
             offset += _PAGE
 
 
-def _note_metadata(note: CallNote, source_path: str, file_sha: str, *, head: bool = False) -> dict[str, Any]:
+def _note_metadata(
+    note: CallNote, source_path: str, file_sha: str, file_notes: int, *, head: bool = False
+) -> dict[str, Any]:
     return _clean(
         {
             "file_head": head or None,
@@ -283,6 +351,7 @@ def _note_metadata(note: CallNote, source_path: str, file_sha: str, *, head: boo
             "source": note.source,
             "source_path": source_path,
             "file_sha": file_sha,
+            "file_notes": file_notes,  # how many notes the file has: a partly written file is seen as such
             # Turns as (speaker, role, start, end): their text is the note's, so it is not stored twice.
             "turns": json.dumps([[t.speaker, t.role, t.start, t.end] for t in note.turns], ensure_ascii=False),
             "extra": json.dumps(note.metadata, ensure_ascii=False),
@@ -381,8 +450,28 @@ def read_manifest(settings: Settings) -> dict[str, str] | None:
     return data if isinstance(data, dict) and {"corpus_version", "embedding_model"} <= set(data) else None
 
 
-def open_store(settings: Settings) -> NoteStore:
-    """The store for these settings, checked against the configured embedding backend's name."""
+_OPEN: dict[tuple[int, str], NoteStore] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_store(settings: Settings, embedding_model: str | None = None) -> NoteStore:
+    """The store for these settings, opened once per process and shared by every thread.
+
+    Chroma's clients must not be created from several threads at once (its system cache races),
+    so the first opening happens under a lock and later callers get the same store. The store is
+    checked against the configured embedding backend (or `embedding_model`).
+    """
     from reviewer.embeddings import backend_name
 
-    return NoteStore(settings, backend_name(settings))
+    model = embedding_model or backend_name(settings)
+    key = (os.getpid(), settings.chroma_url or str(settings.chroma_dir.resolve()))  # a forked child opens its own
+    with _OPEN_LOCK:
+        store = _OPEN.get(key)
+        if store is None:
+            store = _OPEN[key] = NoteStore(settings, model)
+    if store.embedding_model != model:
+        raise StoreError(
+            f"the store at {store.location} was built with the embedding model {store.embedding_model!r}, "
+            f"but {model!r} is configured; set REVIEWER_EMBEDDINGS to match it, or ingest into a new data dir"
+        )
+    return store

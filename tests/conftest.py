@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reviewer.settings import CORPUS_DIR, Settings
 from tests.fakes import block_real_providers, fake_llm, fake_openai_server, llm_settings  # noqa: F401
+from tests.pg_server import PostgresServer, postgres_server_fixture
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -44,3 +46,15 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     report = ingest_paths([CORPUS_DIR / "notes"], demo)
     assert report.files_ingested > 0, report.skipped
     return demo
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL on 127.0.0.1, started once when a test first asks for it (skips without one)."""
+    yield from postgres_server_fixture()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a new, empty database on the test server."""
+    return postgres_server.create_database()

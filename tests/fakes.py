@@ -75,6 +75,8 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.times: list[float] = []  # time.monotonic() at arrival, one per request
+        # Answers chat requests the queue does not: called with (request number, body), returns a Reply.
+        self.responder: Callable[[int, dict[str, Any]], Reply] | None = None
         self._chat_queue: deque[Reply] = deque()
         self._embedding_queue: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -139,7 +141,11 @@ class FakeOpenAIServer:
             self.times.append(time.monotonic())
             self.requests.append(body)
             if path in CHAT_PATHS:
-                return self._chat_queue.popleft() if self._chat_queue else self.default
+                if self._chat_queue:
+                    return self._chat_queue.popleft()
+                if self.responder is not None:
+                    return self.responder(len(self.requests) - 1, body)
+                return self.default
             return self._embedding_queue.popleft() if self._embedding_queue else self.embedding_default
 
     def _sleep(self, seconds: float) -> None:

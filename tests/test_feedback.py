@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,16 +185,19 @@ def test_insights_report_noisy_rules_and_top_missed_themes(settings: Settings) -
     assert figures["recall"] is None
 
 
-def test_postgres_url_without_psycopg_is_a_clear_error(tmp_path: Path) -> None:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("psycopg is installed")
+def test_postgres_url_without_psycopg_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
     settings = Settings(data_dir=tmp_path, database_url="postgresql://u@localhost/reviewer")
     with pytest.raises(StoreError, match="psycopg"):
         open_flags(settings)
+
+
+def test_a_database_url_that_is_not_postgres_is_a_config_error(tmp_path: Path) -> None:
+    from reviewer.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="postgresql://") as failed:
+        open_flags(Settings(data_dir=tmp_path, database_url="mysql://u:secret@db/reviewer"))
+    assert "secret" not in str(failed.value)
 
 
 def test_label_from_text_drops_the_lead_in() -> None:

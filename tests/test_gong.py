@@ -116,6 +116,8 @@ def test_abcd_calls_sides_pii_and_order_ids(tmp_path: Path) -> None:
     assert figures["customer_sentences"] == sentences["External"]
     assert figures["seller_sentences"] == sentences["Internal"]
     assert figures["unknown_sentences"] == 0
+    table = runner.invoke(app, ["stats", "--data-dir", str(data)], env={"REVIEWER_EMBEDDINGS": "hash"}).stdout
+    assert re.search(rf"format gong +50 notes; sentences: customer {sentences['External']}, seller ", table), table
     assert (data / "themes").is_dir()
     assert _surviving(data, _pii(gong.parent)) == []
     # Order ids are long digit runs, not phones: every one that is not listed as PII is kept.
@@ -309,6 +311,9 @@ def test_a_gong_export_joins_pages_and_keeps_crm_context(tmp_path: Path) -> None
     quote = "the price is too high compared with Payzio."
     assert time_at(note, note.text.index(quote)) == 5000
     assert time_at(note, note.text.index("Mail me")) == 6000
+    # Offsets still point at each sentence after redaction shortened or lengthened the text.
+    spans = [note.text[a:b] for a, b, _, _ in sentence_times(note)]
+    assert spans[3] == "Mail me at [EMAIL]." and spans[4] == "[NAME] here: I will send a proposal."
     assert time_at(note, note.text.index("proposal")) == 9000
 
 

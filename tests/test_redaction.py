@@ -143,3 +143,31 @@ def test_every_repetition_in_a_long_text_is_redacted() -> None:
 def test_names_typed_in_lower_or_upper_case_in_the_crm_are_still_found() -> None:
     assert redact_text("Jana Weber and Weber agreed.", ["jana weber"]) == "[NAME] and [NAME] agreed."
     assert redact_text("Tom said no.", ["TOM BECKER"]) == "[NAME] said no."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Order ID: 0258746938", "Order ID: 0258746938"),
+        ("your email and order ID please\nUsername: dw952 dw@example.com 0043600739", None),
+        ("Rechnung 0301234567 liegt bei", "Rechnung 0301234567 liegt bei"),
+        ("order 12 shipped, call me on 0301234567", "order 12 shipped, call me on [PHONE]"),
+        ("Please note 0301234567 for later.", "Please note [PHONE] for later."),
+        ("Sure, 383) 555-0168 works", "Sure, [PHONE] works"),
+        ("Order ID: 030 1234567", "Order ID: [PHONE]"),  # written with a gap, it is a phone's shape
+    ],
+)
+def test_unbroken_ids_after_an_identifier_word_are_not_phones(text: str, expected: str | None) -> None:
+    redacted = redact_text(text)
+    if expected is None:
+        assert redacted.endswith("[EMAIL] 0043600739")
+    else:
+        assert redacted == expected
+
+
+def test_role_words_in_a_rep_or_contact_field_are_not_names() -> None:
+    note = CallNote(
+        note_id="n", text="Agent 003: Hi, Customer here. The Agent said Rep 10 is out.", source="csv",
+        source_path="x.csv", rep="Agent 003", contact="Customer 1780",
+    )  # fmt: skip
+    assert redact_note(note).text == note.text

@@ -106,6 +106,8 @@ def batch(
             rows, busy = console.one_pass(session)
     except BatchLocked as exc:
         fail(str(exc))
+    except OSError as exc:  # the summary could not be written (a full disk); reports already are, or failed
+        fail(f"cannot write the summary to {target}: {exc.strerror or exc}")
     for row in rows:
         if row["status"] == "failed" and row["path"] not in console.failed_now:
             err.print(f"failed (unchanged since an earlier run) {row['path']}: {row['reason']}", markup=False)

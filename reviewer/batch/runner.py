@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 from reviewer.atomic import write_atomic
-from reviewer.batch.state import DraftResult, Entry, Manifest
+from reviewer.batch.state import DraftResult, Entry, open_journal
 from reviewer.drafts import load_draft_bytes
-from reviewer.errors import InputError, ReviewerError
+from reviewer.errors import InputError, ReviewerError, StoreError
 from reviewer.graph.context import ReviewContext
 from reviewer.models import Review
 
@@ -125,7 +125,7 @@ class BatchRunner:
         self.concurrency = max(1, concurrency or default_concurrency(ctx))
         self.stop = stop or threading.Event()
         self.listener = listener
-        self.manifest = Manifest(out)
+        self.manifest = open_journal(out, ctx.settings)
 
     def run(self, paths: Iterable[Path]) -> PassResult:
         """Review `paths` (files under root), N at once; unchanged drafts with complete reports are skipped."""
@@ -175,11 +175,15 @@ class BatchRunner:
         try:
             draft = load_draft_bytes(data, rel, self.ctx.settings)
             review = review_draft(self.ctx, draft=draft)
-            entry = self._write_reports(rel, sha256, versions, review)
         except InputError as exc:
             return self._failed(rel, sha256, versions, exc.reason)
-        except Exception as exc:  # noqa: BLE001 - one broken draft (or a full disk) must not stop the batch
+        except Exception as exc:  # noqa: BLE001 - one broken draft must not stop the batch
             return self._failed(rel, sha256, versions, f"{type(exc).__name__}: {exc}", retry=True)
+        try:
+            entry = self._write_reports(rel, sha256, versions, review)
+        except (OSError, StoreError) as exc:  # a full disk, a lost database: retried on the next run
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return self._failed(rel, sha256, versions, f"cannot record its report in {self.out}: {reason}", retry=True)
         self._tell("reviewed", rel, entry)
         return "reviewed", rel
 
@@ -189,7 +193,12 @@ class BatchRunner:
         entry = Entry(
             path=rel, sha256=sha256, versions=versions, status="failed", reason=reason, retry=retry, finished_at=_now()
         )
-        self.manifest.put(entry)
+        try:
+            self.manifest.put(entry)
+        except (OSError, StoreError) as exc:
+            # Told all the same; with no entry recorded, the next run tries the draft again.
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            entry = entry.model_copy(update={"reason": f"{reason} (not recorded in the journal: {why})", "retry": True})
         self._tell("failed", rel, entry)
         return "failed", rel
 

@@ -1,6 +1,7 @@
-"""The manifest of finished work in the output folder: what was reviewed, with which versions, where.
+"""The journal of finished work for an output folder: what was reviewed, with which versions, where.
 
-It is a journal (`OUT/.reviewer-batch.jsonl`, one entry per line, the last line for a draft wins):
+It lives in Postgres when `REVIEWER_DATABASE_URL` is set (`DatabaseJournal`), else in a file in the
+folder (`OUT/.reviewer-batch.jsonl`, one entry per line, the last line for a draft wins):
 an entry is appended and fsynced only after both reports are on disk, so after a crash at any moment
 every entry points at complete reports, and reports without an entry are redone. A line torn by a
 kill is ignored. Appending keeps each finished draft O(1); the journal is rewritten atomically
@@ -9,15 +10,17 @@ kill is ignored. Appending keeps each finished draft O(1); the journal is rewrit
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from reviewer.atomic import write_atomic
+from reviewer.settings import Settings
 
 MANIFEST_NAME = ".reviewer-batch.jsonl"
 # Compact once the journal holds this many superseded lines beyond one per draft.
@@ -49,8 +52,45 @@ class Entry(BaseModel):
     finished_at: str = ""
 
 
-class Manifest:
-    """Entries by draft path, loaded from and appended to the journal in OUT; thread-safe."""
+def append_whole(path: Path, data: bytes) -> None:
+    """Append `data` and fsync, or leave the file as it was: a full disk never leaves half a line."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # a short write: the disk filled up mid-line
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, start)  # frees what the partial line took
+            raise
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """What every journal answers: an entry by draft path, whether a draft needs no new review."""
+
+    def get(self, path: str) -> Entry | None:
+        raise NotImplementedError
+
+    def put(self, entry: Entry) -> None:
+        raise NotImplementedError
+
+    def is_done(self, path: str, sha256: str, versions: dict[str, str], formats: tuple[str, ...], out: Path) -> bool:
+        """True when `path` needs no new review: same bytes and versions, and complete reports
+        (or a failure of the same bytes that is not worth retrying)."""
+        entry = self.get(path)
+        if entry is None or entry.sha256 != sha256 or entry.versions != versions:
+            return False
+        if entry.status == "failed":
+            return not entry.retry
+        return all(fmt in entry.reports and (out / entry.reports[fmt]).is_file() for fmt in formats)
+
+
+class Manifest(Journal):
+    """Entries by draft path, loaded from and appended to the journal file in OUT; thread-safe."""
 
     def __init__(self, out: Path) -> None:
         self.path = out / MANIFEST_NAME
@@ -84,13 +124,10 @@ class Manifest:
 
     def put(self, entry: Entry) -> None:
         """Record an entry durably (appended and fsynced) before returning."""
-        line = entry.model_dump_json() + "\n"
+        line = (entry.model_dump_json() + "\n").encode("utf-8")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
+            append_whole(self.path, line)
             self.entries[entry.path] = entry
             self._lines += 1
             if self._lines > len(self.entries) + COMPACT_SLACK:
@@ -105,12 +142,57 @@ class Manifest:
         write_atomic(self.path, text)
         self._lines = len(self.entries)
 
-    def is_done(self, path: str, sha256: str, versions: dict[str, str], formats: tuple[str, ...], out: Path) -> bool:
-        """True when `path` needs no new review: same bytes and versions, and complete reports
-        (or a failure of the same bytes that is not worth retrying)."""
-        entry = self.get(path)
-        if entry is None or entry.sha256 != sha256 or entry.versions != versions:
-            return False
-        if entry.status == "failed":
-            return not entry.retry
-        return all(fmt in entry.reports and (out / entry.reports[fmt]).is_file() for fmt in formats)
+
+# The journal in Postgres (REVIEWER_DATABASE_URL): one row per output folder and draft, replaced in
+# one statement, so a crash leaves the old row or the new one, never half of either.
+JOURNAL_MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE batch_journal (
+            out_dir TEXT NOT NULL,
+            path TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            PRIMARY KEY (out_dir, path)
+        )""",
+    ],
+]
+
+
+class DatabaseJournal(Journal):
+    """Entries of one output folder in the database; every read is fresh, so several hosts share it."""
+
+    def __init__(self, out: Path, database: Any) -> None:
+        self.out_dir = str(out.resolve())
+        self.database = database
+        database.migrate_once("batch", JOURNAL_MIGRATIONS)
+
+    def get(self, path: str) -> Entry | None:
+        with self.database.transaction() as db:
+            row = db.execute(
+                "SELECT entry FROM batch_journal WHERE out_dir = ? AND path = ?", (self.out_dir, path)
+            ).fetchone()
+        return Entry.model_validate_json(row["entry"]) if row else None
+
+    def put(self, entry: Entry) -> None:
+        with self.database.transaction(write=True) as db:
+            db.execute(
+                "INSERT INTO batch_journal (out_dir, path, entry, finished_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (out_dir, path) DO UPDATE SET entry = excluded.entry, finished_at = excluded.finished_at",
+                (self.out_dir, entry.path, entry.model_dump_json(), entry.finished_at),
+            )
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        with self.database.transaction() as db:
+            rows = db.execute("SELECT entry FROM batch_journal WHERE out_dir = ?", (self.out_dir,)).fetchall()
+        found = [Entry.model_validate_json(row["entry"]) for row in rows]
+        return {entry.path: entry for entry in found}
+
+
+def open_journal(out: Path, settings: Settings) -> Journal:
+    """The journal of `out`: a table in Postgres when a database URL is set, else the file in OUT."""
+    from reviewer.database import open_database, postgres_url
+
+    if postgres_url(settings):
+        return DatabaseJournal(out, open_database(settings, "batch.sqlite3"))
+    return Manifest(out)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewer.batch.runner import publish
-from reviewer.batch.state import Entry, Manifest
+from reviewer.batch.state import Entry, Journal
 
 SUMMARY_FILES = ("summary.json", "summary.csv", "index.html")
 _VERDICT_RANK = {"blocked": 0, "needs work": 1, "ready": 2}
@@ -35,7 +35,7 @@ _CSV_FIELDS = [
 ]
 
 
-def rows_for(drafts: list[str], manifest: Manifest, versions: dict[str, str]) -> list[dict[str, Any]]:
+def rows_for(drafts: list[str], manifest: Journal, versions: dict[str, str]) -> list[dict[str, Any]]:
     """One row per draft in the folder now: failed first, then reviewed by score (lowest first)."""
     rows = [_row(rel, manifest.get(rel), versions) for rel in drafts]
     return sorted(rows, key=_worst_first)

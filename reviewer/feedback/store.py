@@ -1,19 +1,15 @@
-"""The flag book: reps' flags in SQLite (stdlib, WAL) under the data dir, or Postgres when configured."""
+"""The flag book: reps' flags in SQLite under the data dir, or Postgres when configured (see reviewer/database.py)."""
 
 from __future__ import annotations
 
 import builtins
 import hashlib
 import json
-import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reviewer.errors import StoreError
 from reviewer.feedback.models import FLAG_KINDS, FLAG_NOTE_PREFIX, Flag
 from reviewer.ingest.redact import redact_text
 from reviewer.settings import Settings
@@ -29,8 +25,7 @@ _FLAG_COLUMNS = (
     "draft_sha256, draft_path, review_id, finding_id, reason"
 )
 
-# Each entry moves the schema one version up; the database's version is `PRAGMA user_version`
-# (SQLite) or the row of `feedback_schema` (Postgres). Never edit an entry, append one.
+# Each entry moves the schema one version up (`Database.migrate`). Never edit an entry, append one.
 MIGRATIONS: list[list[str]] = [
     [
         """CREATE TABLE flags (
@@ -70,103 +65,19 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class _Database:
-    """One connection per call: safe from the screen's threads and from parallel batch workers."""
-
-    def __init__(self, settings: Settings) -> None:
-        url = (settings.database_url or "").strip()
-        self.postgres = url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
-        if self.postgres:
-            try:
-                import psycopg  # noqa: F401
-            except ImportError as exc:
-                raise StoreError(
-                    "REVIEWER_DATABASE_URL is a Postgres URL but psycopg is not installed "
-                    "(pip install 'psycopg[binary]'), or unset it to keep flags in SQLite"
-                ) from exc
-            self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
-            self.path: Path | None = None
-        else:
-            if url.startswith("sqlite:///"):
-                self.path = Path(url.removeprefix("sqlite:///"))
-            else:
-                self.path = settings.data_dir / "feedback.sqlite3"
-            self.url = str(self.path)
-        self._migrate()
-
-    @contextmanager
-    def connect(self) -> Iterator[Any]:
-        """A connection in a transaction: committed on success, rolled back on error, then closed."""
-        if self.postgres:
-            import psycopg
-
-            pg = psycopg.connect(self.url)
-            try:
-                with pg.transaction():
-                    yield _PgAdapter(pg)
-            finally:
-                pg.close()
-            return
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            connection = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the flag store {self.path}: {exc}") from exc
-        connection.row_factory = sqlite3.Row
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=30000")
-            with connection:
-                yield connection
-        except sqlite3.Error as exc:
-            raise StoreError(f"flag store {self.path}: {exc}") from exc
-        finally:
-            connection.close()
-
-    def _migrate(self) -> None:
-        with self.connect() as db:
-            if self.postgres:
-                db.execute("CREATE TABLE IF NOT EXISTS feedback_schema (version INTEGER NOT NULL)")
-                row = db.execute("SELECT version FROM feedback_schema").fetchone()
-                version = row[0] if row else 0
-            else:
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    db.execute(statement)
-                if self.postgres:
-                    db.execute("DELETE FROM feedback_schema")
-                    db.execute("INSERT INTO feedback_schema (version) VALUES (?)", (number,))
-                else:
-                    db.execute(f"PRAGMA user_version = {int(number)}")
-
-
-class _PgAdapter:
-    """psycopg behind the sqlite3 calls used here: `?` placeholders and rows by column name."""
-
-    def __init__(self, connection: Any) -> None:
-        from psycopg.rows import dict_row
-
-        self.connection = connection
-        self.row_factory = dict_row
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        cursor = self.connection.cursor(row_factory=self.row_factory)
-        cursor.execute(sql.replace("?", "%s"), tuple(params))
-        return cursor
-
-
 class FlagBook:
     """Reps' flags: stored here, read by the review (retrieve and validate steps), replayed by eval."""
 
     def __init__(self, settings: Settings) -> None:
+        from reviewer.database import open_database
+
         self.settings = settings
-        self.db = _Database(settings)
+        self.db = open_database(settings, "feedback.sqlite3")
+        self.db.migrate_once("feedback", MIGRATIONS)
 
     @property
     def location(self) -> str:
-        return self.db.url if self.db.path is None else str(self.db.path)
+        return self.db.location
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -277,7 +188,7 @@ class FlagBook:
         if kind == "missed" and not flag.text:
             raise ValueError("a missed-objection flag needs the text of the objection")
         row = flag.model_dump()
-        with self.db.connect() as db:
+        with self.db.transaction(write=True) as db:
             if import_key and db.execute("SELECT 1 FROM flags WHERE import_key = ?", (import_key,)).fetchone():
                 raise DuplicateFlag(import_key)
             db.execute(
@@ -294,7 +205,7 @@ class FlagBook:
 
     def save_eval(self, figures: dict[str, Any]) -> None:
         """Keep an eval run's figures; `insights()` shows the last one."""
-        with self.db.connect() as db:
+        with self.db.transaction(write=True) as db:
             db.execute(
                 "INSERT INTO evals (id, created_at, figures) VALUES (?, ?, ?)",
                 (uuid.uuid4().hex[:12], datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(figures)),
@@ -311,12 +222,12 @@ class FlagBook:
         if kind:
             sql += " WHERE kind = ?"
             params = (kind,)
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             rows = db.execute(sql + " ORDER BY created_at, id", params).fetchall()
         return [Flag.model_validate(dict(row)) for row in rows]
 
     def get(self, flag_id: str) -> Flag | None:
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             row = db.execute(f"SELECT {_FLAG_COLUMNS} FROM flags WHERE id = ?", (flag_id,)).fetchone()
         return Flag.model_validate(dict(row)) if row else None
 
@@ -325,7 +236,7 @@ class FlagBook:
         ids = [i.removeprefix(FLAG_NOTE_PREFIX) for i in note_ids if i.startswith(FLAG_NOTE_PREFIX)]
         if not ids:
             return {}
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             rows = db.execute(
                 f"SELECT id, text FROM flags WHERE kind = 'missed' AND id IN ({', '.join('?' * len(ids))})", ids
             ).fetchall()
@@ -333,18 +244,18 @@ class FlagBook:
 
     def draft_texts(self) -> dict[str, tuple[str | None, str, str]]:
         """Flagged drafts by sha256: (path, text, text sha256)."""
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             rows = db.execute("SELECT sha256, path, text, text_sha256 FROM flag_drafts").fetchall()
         return {row["sha256"]: (row["path"], row["text"], row["text_sha256"]) for row in rows}
 
     def version(self) -> str:
         """Changes whenever a flag is added: a key for caches of reviews (batch skips)."""
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             row = db.execute("SELECT COUNT(*) AS n, MAX(created_at) AS latest FROM flags").fetchone()
         return f"{row['n']}-{row['latest'] or ''}"
 
     def last_eval(self) -> dict[str, Any] | None:
-        with self.db.connect() as db:
+        with self.db.transaction() as db:
             row = db.execute("SELECT created_at, figures FROM evals ORDER BY created_at DESC, id LIMIT 1").fetchone()
         if row is None:
             return None
@@ -388,5 +299,5 @@ def _theme_of(finding_id: str) -> str | None:
 
 
 def open_flags(settings: Settings) -> FlagBook:
-    """The flag book of these settings (created and migrated on first use)."""
+    """The flag book of these settings, on the process's one connection to its database (migrated once)."""
     return FlagBook(settings)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import sqlite3
+import hashlib
+import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel
 
-from reviewer.drafts import Draft
+from reviewer.drafts import Draft, load_draft
 from reviewer.graph import nodes
 from reviewer.graph.context import ReviewContext
 from reviewer.graph.state import ReviewInput, ReviewState
 from reviewer.models import Review
+from reviewer.settings import Settings
 
+CHECKPOINTS = "checkpoints.sqlite3"
 STEPS = ["load", "segment", "retrieve", "brand", "tone", "coverage", "suggest", "validate", "score", "report"]
 
 
@@ -49,6 +54,76 @@ def _default_graph() -> Any:
     return _GRAPH
 
 
+def state_models() -> list[type[BaseModel]]:
+    """Every pydantic model the workflow's state can hold: the checkpoint serializer's allow-list."""
+    found: list[type[BaseModel]] = []
+
+    def walk(hint: Any) -> None:
+        if isinstance(hint, type) and issubclass(hint, BaseModel):
+            if hint not in found:
+                found.append(hint)
+                for field in hint.model_fields.values():
+                    walk(field.annotation)
+            return
+        for arg in get_args(hint):
+            walk(arg)
+
+    for hint in get_type_hints(ReviewState, include_extras=True).values():
+        walk(hint)
+    return found
+
+
+_CHECKPOINTED: dict[str, Any] = {}
+_CHECKPOINTED_LOCK = threading.Lock()
+
+
+def checkpointed_graph(settings: Settings) -> Any:
+    """The graph with LangGraph's saver for these settings, one per process and database.
+
+    Postgres when `REVIEWER_DATABASE_URL` is set (its tables set up under an advisory lock),
+    else `checkpoints.sqlite3` in the data dir. Only the state's own types are deserialized.
+    """
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from reviewer.database import open_database, postgres_url
+
+    url = postgres_url(settings)
+    key = url or str((settings.data_dir / CHECKPOINTS).resolve())
+    with _CHECKPOINTED_LOCK:
+        graph = _CHECKPOINTED.get(key)
+        if graph is not None:
+            return graph
+        serde = JsonPlusSerializer(allowed_msgpack_modules=state_models())
+        database = open_database(settings, CHECKPOINTS)
+        saver: Any
+        if database.postgres:
+            from langgraph.checkpoint.postgres import PostgresSaver
+
+            saver = PostgresSaver(database.pool, serde=serde)
+            with database.locked("langgraph-checkpoints"):
+                saver.setup()
+        else:
+            from langgraph.checkpoint.sqlite import SqliteSaver
+
+            saver = SqliteSaver(database.connection, serde=serde)
+        graph = _CHECKPOINTED[key] = build_graph(checkpointer=saver)
+        return graph
+
+
+def checkpoint_key(ctx: ReviewContext, draft: Draft, payload: dict[str, Any]) -> str:
+    """What a review reads, hashed: the draft's bytes and name, the settings, the hints, and the
+    corpus, rules, model and flags versions. Any change starts the review afresh instead of resuming."""
+    parts = {
+        "draft": draft.sha256,
+        "path": draft.path,  # the report names the file
+        "settings": ctx.settings.model_dump(mode="json", exclude={"api_key"}),
+        "versions": ctx.versions,
+        "segment": payload.get("segment"),
+        "product": payload.get("product"),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def review_draft(
     ctx: ReviewContext,
     *,
@@ -61,8 +136,9 @@ def review_draft(
 ) -> Review:
     """Run the workflow for one draft; `on_step` hears each finished step's name.
 
-    With `checkpoint`, steps are saved in SQLite under the data dir and an interrupted review of
-    the same draft, corpus, rules and model resumes where it stopped.
+    With `checkpoint`, finished steps are saved (SQLite under the data dir, or Postgres) and an
+    interrupted review of the same bytes, settings, corpus, rules, model and flags resumes where
+    it stopped; anything else is reviewed from the start.
     """
     payload: dict[str, Any] = {"segment": segment, "product": product}
     if draft is not None:
@@ -73,22 +149,16 @@ def review_draft(
         raise ValueError("review_draft needs a path or a draft")
     if not checkpoint:
         return _run(_default_graph(), payload, ctx, {}, on_step)
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(ctx.settings.data_dir / "checkpoints.sqlite3", check_same_thread=False)
-    try:
-        saver = SqliteSaver(connection)
-        graph = build_graph(checkpointer=saver)
-        key = draft.sha256 if draft is not None else str(Path(str(path)).resolve())
-        thread = "|".join([key, *(f"{k}={v}" for k, v in sorted(ctx.versions.items()))])
-        config = {"configurable": {"thread_id": thread}}
-        pending = graph.get_state(config)
-        review = _run(graph, None if pending.next else payload, ctx, config, on_step)
-        saver.delete_thread(thread)  # finished: the next review of this draft starts afresh
-        return review
-    finally:
-        connection.close()
+    if draft is None:
+        # Loaded here, not in the graph: the key is the bytes on disk now, never those of an earlier run.
+        payload["draft"] = draft = load_draft(Path(str(path)), ctx.settings)
+    graph = checkpointed_graph(ctx.settings)
+    thread = checkpoint_key(ctx, draft, payload)
+    config = {"configurable": {"thread_id": thread}}
+    pending = graph.get_state(config)
+    review = _run(graph, None if pending.next else payload, ctx, config, on_step)
+    graph.checkpointer.delete_thread(thread)  # finished: the next review of this draft starts afresh
+    return review
 
 
 def _run(

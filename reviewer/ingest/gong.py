@@ -297,7 +297,8 @@ def _fields(
     metadata: dict[str, str] = {}
     if call is None:
         return known, metadata
-    meta = call.get("metaData") if isinstance(call.get("metaData"), dict) else {}
+    raw_meta = call.get("metaData")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     for field in _META_FIELDS:
         value = as_text(meta.get(field))
         if value:
@@ -309,8 +310,8 @@ def _fields(
     customers = [p for p in parties if side[id(p)] == "customer"]
     primary = meta.get("primaryUserId")
     owner = [p for p in sellers if primary is not None and p.get("userId") == primary]
-    rep = (owner or sellers or [None])[0]
-    if rep and rep.get("name"):
+    rep = (owner or sellers or [{}])[0]
+    if rep.get("name"):
         known["rep"] = str(rep["name"])
     if customers and customers[0].get("name"):
         known["contact"] = str(customers[0]["name"])

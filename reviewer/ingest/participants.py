@@ -69,9 +69,11 @@ def parse_participants(value: object) -> list[Participant]:
     found: list[Participant] = []
     for item in value:
         if isinstance(item, str):
-            name, _, rest = item.partition("<")
-            email = rest.rstrip(">").strip() if rest else (item.strip() if "@" in item else None)
-            found.append(Participant(name=(name.strip() or None) if rest or "@" not in item else None, email=email))
+            # "Name <address>", a bare address, or a bare name.
+            label, _, rest = item.partition("<")
+            address = rest.rstrip(">").strip() if rest else (item.strip() if "@" in item else None)
+            shown = (label.strip() or None) if rest or "@" not in item else None
+            found.append(Participant(name=shown, email=address))
         elif isinstance(item, Mapping):
             fields = {str(k).strip().lower().replace("_", "").replace(" ", ""): v for k, v in item.items()}
             name = fields.get("name") or fields.get("displayname") or fields.get("fullname")

@@ -18,7 +18,7 @@ from reviewer.ingest.gong import GongIndex
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.models import Chunk
 from reviewer.settings import Settings
-from reviewer.store import FileRecords, NoteStore, writer_lock
+from reviewer.store import FileRecords, NoteStore, open_store, writer_lock
 
 # Embedding in slices keeps memory flat and lets the progress bar move on one huge CSV.
 _EMBED_SLICE = 1024
@@ -46,9 +46,11 @@ class IngestReport(BaseModel):
     corpus_version: str = ""
     seconds: float = 0.0
 
+    resumed: bool = Field(False, description="An earlier ingest was killed midway; this one finished it.")
+
     @property
     def changed(self) -> bool:
-        return self.files_ingested > 0 or self.pruned_files > 0
+        return self.files_ingested > 0 or self.pruned_files > 0 or self.resumed
 
 
 def ingest_paths(
@@ -74,11 +76,15 @@ def ingest_paths(
     report.warnings.extend(gong.warnings)
     embedder = get_embedder(settings)
     with writer_lock(settings):
-        store = NoteStore(settings, embedder.name)
+        store = open_store(settings, embedder.name)
+        # A writer killed before it recorded the version: its files look unchanged now, so the
+        # version is bumped regardless (themes are rebuilt from what is stored).
+        report.resumed = store.interrupted
+        changes: list[str] = ["finished an interrupted ingest"] if report.resumed else []
+        marked = False
         keys = [str(path.resolve()) for path in files]
         stored = store.file_digests(keys)
         pending = _Pending(store, embedder, report)
-        changes: list[str] = []
         for position, (path, key) in enumerate(zip(files, keys), start=1):
             if progress:
                 progress(str(path), position, len(files))
@@ -96,6 +102,9 @@ def ingest_paths(
             if stored.get(key) == digest:
                 report.files_unchanged += 1
                 continue
+            if not marked:
+                store.begin_write()
+                marked = True
             try:
                 records = _read_file(path, key, digest, settings, report, gong)
             except InputError as exc:
@@ -108,12 +117,17 @@ def ingest_paths(
             seen = set(keys)
             roots = [p.resolve() for p in paths]
             gone = [s for s in sorted(store.source_paths() - seen) if any(_is_under(Path(s), r) for r in roots)]
+            if gone and not marked:
+                store.begin_write()
+                marked = True
             store.delete_files(gone)
             report.pruned_files += len(gone)
             changes += [f"{stored_path}=gone" for stored_path in gone]
         if changes:
             previous = store.corpus_version
             store.bump_version(hashlib.sha256("\n".join([previous, *changes]).encode()).hexdigest()[:16])
+        elif marked:  # only skipped files: nothing changed, but the mark is cleared
+            store.bump_version(store.corpus_version)
         report.corpus_version = store.corpus_version
     report.seconds = time.perf_counter() - started
     return report

@@ -145,9 +145,9 @@ def assign_roles(
     # One unknown speaker facing only one side (however many labels that side uses, e.g. "Jana
     # Weber" and "Jana") is the other side: the two-person call.
     unknown = [key for key, role in by_speaker.items() if role == "unknown"]
-    known_roles = {role for role in by_speaker.values() if role != "unknown"}
-    if len(unknown) == 1 and len(known_roles) == 1:
-        by_speaker[unknown[0]] = "customer" if known_roles == {"seller"} else "seller"
+    sides = {role for role in by_speaker.values() if role != "unknown"}
+    if len(unknown) == 1 and len(sides) == 1:
+        by_speaker[unknown[0]] = "customer" if sides == {"seller"} else "seller"
     return [by_speaker[key] if key is not None else "unknown" for key in keys]
 
 

@@ -71,7 +71,8 @@ def strip_front_matter(text: str) -> str:
 def markdown_blocks(text: str) -> Document:
     """Prose blocks of a Markdown document."""
     src = strip_front_matter(text)
-    line_starts = [0] + [m.end() for m in re.finditer("\n", src)]
+    # Lines as markdown-it counts them: a lone CR (old Mac files) ends a line too.
+    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", src)]
     doc = Document([])
     context: list[str] = []
     pending_scope = PROSE

@@ -269,13 +269,15 @@ async def _read_draft(request: Request, settings: Settings) -> tuple[Any, dict[s
         options = {"segment": body.segment, "product": body.product, "model": body.model}
         return await run_in_threadpool(draft_from_text, body.text, body.name), options
     if content_type == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=8)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InputError(None, "the form has no `file` part with the draft")
-        data = await upload.read(settings.max_draft_bytes + 1)
-        options = {k: v if isinstance(v := form.get(k), str) and v else None for k in ("segment", "product", "model")}
-        return await run_in_threadpool(load_draft_bytes, data, upload.filename or "upload", settings), options
+        async with request.form(max_files=1, max_fields=8) as form:  # closes the spooled upload
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise InputError(None, "the form has no `file` part with the draft")
+            data = await upload.read(settings.max_draft_bytes + 1)
+            name = upload.filename or "upload"
+            fields = {k: form.get(k) for k in ("segment", "product", "model")}
+            options = {k: v if isinstance(v, str) and v else None for k, v in fields.items()}
+        return await run_in_threadpool(load_draft_bytes, data, name, settings), options
     raise HTTPException(415, "send the draft as application/json or as a multipart/form-data file upload")
 
 

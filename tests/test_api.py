@@ -216,17 +216,18 @@ def test_reviewer_serve_starts_a_server(tmp_path: Path) -> None:
     with _free_socket() as sock:
         port = sock.getsockname()[1]
     env = {**os.environ, "REVIEWER_DATA_DIR": str(tmp_path / "data"), "REVIEWER_EMBEDDINGS": "hash"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reviewer", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reviewer", "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert process.poll() is None, log.read_text()
             try:
                 got = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
                 break

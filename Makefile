@@ -5,28 +5,34 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DATA   ?= data
 PORT   ?= 8501
+UV_VERSION := 0.13.8
+# The demo company's taxonomy and brand guidelines: the engine assumes none, the demo passes its own.
+DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REVIEWER_GUIDELINES=corpus/guidelines
 
 .PHONY: setup run demo ingest test lint fmt bench browser postgres clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first and pinned: this machine carries its CPU build; an unpinned torch pulls CUDA (GBs).
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	@test -x $(BIN)/python || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> [1/3] torch (this machine's CPU build; an unpinned torch pulls GBs of CUDA)"
+	$(BIN)/pip install --progress-bar on torch==2.13.0
+	@echo "==> [2/3] uv, a faster installer, for everything else"
+	$(BIN)/pip install --progress-bar on uv==$(UV_VERSION)
+	@echo "==> [3/3] the project and its pinned dependencies (uv, in parallel; torch stays as installed)"
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install --python $(BIN)/python -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 ingest: setup
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer ingest corpus/notes
+	$(DEMO) $(BIN)/reviewer ingest corpus/notes
 
 demo: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
+	$(DEMO) $(BIN)/reviewer review corpus/drafts/landing_page.md --fail-on never
 
 run: ingest
-	REVIEWER_DATA_DIR=$(DATA) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
+	@echo "==> the review screen: http://localhost:$(PORT)  (Ctrl+C stops it)"
+	$(DEMO) $(BIN)/streamlit run ui/app.py --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The screen tests drive a real headless Chromium; Debian packages it with its driver.

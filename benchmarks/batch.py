@@ -19,10 +19,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes, when run as a script
 
+from benchmarks.datasets import CORPUS as CORPUS_DIR
 from reviewer.batch.session import BatchSession  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.objections import refresh_themes  # noqa: E402
-from reviewer.settings import CORPUS_DIR, Settings  # noqa: E402
+from reviewer.settings import Settings  # noqa: E402
 
 OFFLINE_DRAFTS = 200
 LLM_DRAFTS = 50

@@ -838,16 +838,18 @@ def _conversation(rng: random.Random, index: int) -> dict[str, Any]:
     }
 
 
-def generate_conversations(n: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+def generate_conversations(n: int = 1000, seed: int = 0, first: int = 0) -> list[dict[str, Any]]:
     """n conversations with fields call_id, account, owner, date, stage, segment, product, notes,
-    language, outcome and themes (the ground truth: themes the customer side raises)."""
+    language, outcome and themes (the ground truth: themes the customer side raises).
+
+    Call ids count from `first`, so a later batch (an ingest of new calls) gets new ids."""
     rng = random.Random(seed)
-    return [_conversation(rng, i) for i in range(n)]
+    return [_conversation(rng, i) for i in range(first, first + n)]
 
 
-def write_csv(path: str | Path, n: int = 1000, seed: int = 0) -> dict[str, list[str]]:
+def write_csv(path: str | Path, n: int = 1000, seed: int = 0, first: int = 0) -> dict[str, list[str]]:
     """Write a CRM-style CSV of n conversations; return the ground truth, call id -> themes."""
-    conversations = generate_conversations(n, seed)
+    conversations = generate_conversations(n, seed, first)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

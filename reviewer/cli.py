@@ -5,45 +5,67 @@ from __future__ import annotations
 import json
 import sys
 from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
 
+from reviewer.cli_common import (
+    DataDir,
+    FailLevel,
+    FailOn,
+    ModelOption,
+    ReviewFormat,
+    TableFormat,
+    err,
+    exit_because,
+    fail,
+    format_option,
+    out,
+    settings_for,
+)
 from reviewer.errors import InputError, ReviewerError
-from reviewer.settings import Settings, get_settings
+from reviewer.settings import Settings
+from reviewer.text import plural
 
 app = typer.Typer(
     help="Review marketing drafts against the objections customers raise in sales calls.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: choices as {a|b}, no type names such as <str> or <bool>
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data dir (default: $REVIEWER_DATA_DIR or ./data).")]
 
 
-def fail(message: str) -> NoReturn:
-    """Print a user-facing error and exit 2 (usage or input error)."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(2)
-
-
-def settings_for(data_dir: Path | None = None, **overrides: object) -> Settings:
+def _package_version() -> str:
     try:
-        return get_settings(data_dir=data_dir, **overrides)
-    except ValueError as exc:  # pydantic validation of a REVIEWER_* variable
-        fail(f"invalid configuration: {exc}")
+        return version("collateral-reviewer")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"reviewer {_package_version()}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Review marketing drafts against the objections customers raise in sales calls."""
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of call notes.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders of call notes.")],
     data_dir: DataDir = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove notes of files under PATHS that are gone.")] = False,
     no_themes: Annotated[
@@ -93,30 +115,30 @@ def ingest(
     if len(report.warnings) > 20:
         err.print(f"... and {len(report.warnings) - 20} more warnings", markup=False)
     out.print(
-        f"{report.files_ingested} files ingested ({report.notes} notes, {report.chunks} chunks), "
-        f"{report.files_unchanged} unchanged, {report.pruned_files} pruned, "
+        f"{plural(report.files_ingested, 'file')} ingested ({plural(report.notes, 'note')}, "
+        f"{plural(report.chunks, 'chunk')}), {report.files_unchanged} unchanged, {report.pruned_files} pruned, "
         f"{len(report.skipped)} skipped in {report.seconds:.1f} s",
         markup=False,
     )
     if report.metadata_files:
-        out.print(f"{report.metadata_files} Gong call pages joined to their transcripts", markup=False)
+        out.print(f"{plural(report.metadata_files, 'Gong call page')} joined to their transcripts", markup=False)
     if report.changed and not no_themes:
         _refresh_themes(settings)
     if report.files_ingested == 0 and report.files_unchanged == 0 and report.pruned_files == 0:
-        raise typer.Exit(2)
+        exit_because(2, "no call notes could be read from " + ", ".join(str(p) for p in paths))
 
 
 def _refresh_themes(settings: Settings) -> None:
     from reviewer.objections import refresh_themes
 
     themes = refresh_themes(settings)
-    out.print(f"{len(themes)} objection themes", markup=False)
+    out.print(plural(len(themes), "objection theme"), markup=False)
 
 
 @app.command()
 def stats(
     data_dir: DataDir = None,
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    output: Annotated[TableFormat, format_option("A table, or JSON.")] = TableFormat.table,
 ) -> None:
     """Show what the store holds: notes, chunks, by source, language and outcome; per source format,
     notes and customer/seller sentences."""
@@ -129,7 +151,7 @@ def stats(
         figures = {**store.stats(), "by_format": by_format(store.iter_notes())}
     except ReviewerError as exc:
         fail(str(exc))
-    if output == "json":
+    if output is TableFormat.json:
         out.print_json(json.dumps(figures))
         return
     for key, value in figures.items():
@@ -148,24 +170,30 @@ def stats(
 
 @app.command()
 def objections(
-    segment: Annotated[str | None, typer.Option(help="Only themes raised in this segment.")] = None,
-    product: Annotated[str | None, typer.Option(help="Only themes raised about this product.")] = None,
-    language: Annotated[str | None, typer.Option(help="Only themes raised in this language.")] = None,
-    top: Annotated[int, typer.Option(help="How many themes to show.")] = 10,
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    segment: Annotated[str | None, typer.Option(metavar="SEGMENT", help="Only themes raised in this segment.")] = None,
+    product: Annotated[
+        str | None, typer.Option(metavar="PRODUCT", help="Only themes raised about this product.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(metavar="LANGUAGE", help="Only themes raised in this language.")
+    ] = None,
+    top: Annotated[int, typer.Option(metavar="N", min=1, help="How many themes to show.")] = 10,
+    output: Annotated[TableFormat, format_option("A table, or JSON.")] = TableFormat.table,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Cluster all calls again instead of adding new calls to the themes.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """The objection themes customers raise, ranked by impact (frequency weighted by loss rate)."""
-    from reviewer.objections import filter_themes, load_themes
+    from reviewer.objections import filter_themes, load_themes, refresh_themes
 
-    if output not in {"table", "json"}:
-        fail(f"unknown format {output!r}: use table or json")
     settings = settings_for(data_dir)
     try:
-        themes = filter_themes(load_themes(settings), segment, product, language, top)
+        mined = refresh_themes(settings, rebuild=True) if rebuild else load_themes(settings)
+        themes = filter_themes(mined, segment, product, language, top)
     except ReviewerError as exc:
         fail(str(exc))
-    if output == "json":
+    if output is TableFormat.json:
         fields = {
             "theme_id",
             "label",
@@ -201,24 +229,16 @@ def objections(
     out.print(table)
 
 
-FailOn = Annotated[
-    str, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: error, warning or never.")
-]
-
-
-def fails(review: object, fail_on: str) -> bool:
-    """True when the review has a finding at or above the --fail-on level."""
+def blocking(review: object, fail_on: FailLevel) -> int:
+    """How many findings of the review are at or above the --fail-on level."""
     from reviewer.report import counts
 
     found = counts(review)  # type: ignore[arg-type]
-    return (fail_on == "error" and found["error"] > 0) or (
-        fail_on == "warning" and found["error"] + found["warning"] > 0
-    )
-
-
-def check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
-    if value not in allowed:
-        fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+    if fail_on is FailLevel.error:
+        return found["error"]
+    if fail_on is FailLevel.warning:
+        return found["error"] + found["warning"]
+    return 0
 
 
 def _show_step(status: Status, name: str, step: str) -> None:
@@ -227,22 +247,24 @@ def _show_step(status: Status, name: str, step: str) -> None:
 
 @app.command()
 def review(
-    files: Annotated[list[Path], typer.Argument(help="Drafts: Markdown, text, HTML, DOCX or PDF.")],
-    output: Annotated[str, typer.Option("--format", help="text, markdown, html or json")] = "text",
-    model: Annotated[str | None, typer.Option(help="litellm model string, or 'offline'.")] = None,
-    fail_on: FailOn = "error",
-    out_path: Annotated[Path | None, typer.Option("--out", help="Write the report to this file.")] = None,
-    segment: Annotated[str | None, typer.Option(help="Customer segment the draft targets.")] = None,
-    product: Annotated[str | None, typer.Option(help="Product the draft is about.")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Drafts: Markdown, MDX, text, HTML, DOCX or PDF.")
+    ],
+    output: Annotated[ReviewFormat, format_option("The report's format.")] = ReviewFormat.text,
+    model: ModelOption = None,
+    fail_on: FailOn = FailLevel.error,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="Write the report to this file.")
+    ] = None,
+    segment: Annotated[str | None, typer.Option(metavar="SEGMENT", help="Customer segment the draft targets.")] = None,
+    product: Annotated[str | None, typer.Option(metavar="PRODUCT", help="Product the draft is about.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Review drafts against the objections in the call notes and the brand guidelines."""
     from reviewer.atomic import write_atomic
     from reviewer.graph import build_context, review_draft
-    from reviewer.report import FORMATS, headline, render_many
+    from reviewer.report import headline, render_many
 
-    check_choice(output, FORMATS, "--format")
-    check_choice(fail_on, ("error", "warning", "never"), "--fail-on")
     settings = settings_for(data_dir, model=model)
     try:
         ctx = build_context(settings)
@@ -265,14 +287,14 @@ def review(
                 failed += 1
                 continue
         reviews.append(result)
-        if output != "text" and len(files) > 1:
+        if output is not ReviewFormat.text and len(files) > 1:
             err.print(headline(result), markup=False)
     if reviews:
         # One file: one Review object; several: a JSON array (or the reports one after another).
         text = (
             reviews[0].model_dump_json(indent=2)
-            if len(files) == 1 and output == "json"
-            else (render_many(reviews, output))
+            if len(files) == 1 and output is ReviewFormat.json
+            else (render_many(reviews, output.value))
         )
         if out_path:
             write_atomic(out_path, text)
@@ -280,9 +302,11 @@ def review(
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if failed:
-        raise typer.Exit(2)
-    if any(fails(r, fail_on) for r in reviews):
-        raise typer.Exit(1)
+        exit_because(2, f"{plural(failed, 'draft')} of {len(files)} could not be read (see above)")
+    found = sum(blocking(r, fail_on) for r in reviews)
+    if found:
+        level = "errors" if fail_on is FailLevel.error else "warnings or errors"
+        exit_because(1, f"{plural(found, 'finding')} at --fail-on {fail_on} ({level}) block publishing")
 
 
 @app.command()
@@ -336,7 +360,8 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        fail(str(exc))
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

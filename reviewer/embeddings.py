@@ -59,8 +59,9 @@ class MiniLMEmbedder:
 class StaticEmbedder:
     """A model2vec static model distilled once, offline, from the packaged all-MiniLM-L6-v2.
 
-    Distilling takes ~12 s on 2 cores and happens the first time the backend is used; the
-    result (15 MB) is kept in the model cache so every later run loads it in milliseconds.
+    Distilling takes 20-40 s on 2 cores (model2vec shows a progress bar) and happens the first time
+    the backend is used; the result (15 MB) is kept in the model cache so every later run loads it
+    in milliseconds.
     """
 
     name = f"static-minilm-l6-v2-{_STATIC_DIMS}"
@@ -121,7 +122,8 @@ def _ensure_distilled(cache_dir: Path) -> Path:
         from transformers.utils import logging as transformers_logging
 
         sys.stderr.write(
-            "Preparing the local embedding model from the packaged all-MiniLM-L6-v2 (once per machine, about 15 s)...\n"
+            "Preparing the local embedding model from the packaged all-MiniLM-L6-v2 (once per machine, "
+            "20-40 s on 2 cores)...\n"
         )
         transformers_logging.set_verbosity_error()  # its load report is noise to a user here
         model = distill(model_name=str(_packaged_minilm()), pca_dims=_STATIC_DIMS)

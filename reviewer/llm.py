@@ -242,7 +242,7 @@ class LLMClient:
             "model": self.model,
             "messages": messages,
             "api_base": self.settings.api_base,
-            "api_key": self.settings.api_key,
+            "api_key": self.settings.api_key_value,
             "timeout": self.settings.llm_timeout,
             "temperature": 0,
             # Ours are the only retries: litellm's and the provider SDK's are switched off.
@@ -282,7 +282,7 @@ class LLMClient:
                     model=model,
                     input=batch,
                     api_base=self.settings.api_base,
-                    api_key=self.settings.api_key,
+                    api_key=self.settings.api_key_value,
                     timeout=self.settings.llm_timeout,
                     max_retries=0,
                 ),

@@ -122,7 +122,12 @@ class ObjectionFinding(BaseModel):
     loss_rate: float | None
     evidence: list[Evidence] = Field(default_factory=list)
     draft_span: Span | None = Field(None, description="Where the draft answers or contradicts it.")
-    suggestion: str = Field("", description="A concrete change to the draft.")
+    suggestion: str = Field("", description="A concrete change to the draft: copy to paste when there is some.")
+    suggested_copy: str | None = Field(
+        None,
+        description="Text ready to paste into the draft for this objection: a model's wording, or offline "
+        "the factual sentences of reps' answers in won deals; null when there is none.",
+    )
     answers: list[Evidence] = Field(default_factory=list, description="What reps answered in calls, for reference.")
     rationale: str = Field("", description="Why the judge decided this status.")
 

@@ -19,7 +19,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = PROJECT_ROOT / "corpus"
 
 
 class Settings(BaseSettings):
@@ -45,10 +44,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy-style URL for reviews and flags; SQLite in the data dir when unset."
     )
-    guidelines: Path = Field(
-        CORPUS_DIR / "guidelines", description="Folder with guidelines.md and the Vale-style rules."
+    # No team's taxonomy or brand rules are assumed: without these settings mining discovers every
+    # theme from the calls and reviews check no brand rules (the demo passes its own, see the Makefile).
+    guidelines: Path | None = Field(
+        None, description="Folder with guidelines.md and the Vale-style rules; none unless configured."
     )
-    taxonomy: Path | None = Field(CORPUS_DIR / "objections.yaml", description="Optional objection taxonomy (YAML).")
+    taxonomy: Path | None = Field(None, description="Objection taxonomy (YAML) that anchors and names themes.")
     redact: bool = Field(True, description="Redact personal data before storing or sending text.")
     seller_roles: list[str] = Field(
         default_factory=lambda: [
@@ -104,7 +105,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned.")
     llm_retries: int = Field(3, description="Retries on 429/5xx before falling back offline.")
     api_base: str | None = Field(None, description="Base URL for an OpenAI-compatible provider.")
-    api_key: str | None = Field(None, description="API key passed to litellm (else its own env vars).")
+    api_key: SecretStr | None = Field(
+        None, description="API key passed to litellm (else its own env vars); never shown in logs or repr."
+    )
     max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
     lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
     service_token: SecretStr | None = Field(
@@ -121,6 +124,11 @@ class Settings(BaseSettings):
     @cached_property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def api_key_value(self) -> str | None:
+        """The API key itself, for the one module that calls providers."""
+        return self.api_key.get_secret_value() if self.api_key is not None else None
 
     @property
     def offline(self) -> bool:

@@ -317,6 +317,47 @@ class NoteStore:
             )
         return results
 
+    def chunk_vectors(self, note_ids: Sequence[str] | None = None) -> tuple[list[Chunk], np.ndarray]:
+        """The stored chunks (text not loaded) and their vectors: every chunk, or those of some notes.
+
+        Mining reads these instead of embedding the notes again.
+        """
+        chunks: list[Chunk] = []
+        parts: list[np.ndarray] = []
+        if note_ids is None:
+            pages: Iterator[dict[str, Any]] = self._pages(self.chunks, include=["metadatas", "embeddings"])
+        else:
+            wanted = list(dict.fromkeys(note_ids))
+            pages = (
+                self.chunks.get(where={"note_id": {"$in": wanted[i : i + _PAGE]}}, include=["metadatas", "embeddings"])
+                for i in range(0, len(wanted), _PAGE)
+            )
+        for got in pages:
+            for chunk_id, meta in zip(got["ids"], got["metadatas"] or []):
+                chunks.append(
+                    Chunk(
+                        chunk_id=chunk_id,
+                        note_id=str(meta["note_id"]),
+                        index=int(meta["index"]),
+                        text="",
+                        role=meta.get("role", "unknown"),
+                        speaker=meta.get("speaker"),
+                        start=int(meta["start"]),
+                        end=int(meta["end"]),
+                    )
+                )
+            if len(got["ids"]):
+                parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+        return chunks, (np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32))
+
+    def note_versions(self) -> dict[str, str]:
+        """note id -> the digest of the file it came from: what changed since an earlier mine."""
+        versions: dict[str, str] = {}
+        for got in self._pages(self.notes, include=["metadatas"]):
+            for note_id, meta in zip(got["ids"], got["metadatas"] or []):
+                versions[note_id] = str(meta.get("file_sha", ""))
+        return versions
+
     def stats(self) -> dict[str, Any]:
         metas = list(self._all_metadatas(self.notes))
         return {
@@ -332,10 +373,15 @@ class NoteStore:
         }
 
     def _all_metadatas(self, collection: Any) -> Iterator[dict[str, Any]]:
+        for got in self._pages(collection, include=["metadatas"]):
+            yield from got["metadatas"] or []
+
+    @staticmethod
+    def _pages(collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            got = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from got["metadatas"] or []
+            got = collection.get(include=include, limit=_PAGE, offset=offset)
+            yield got
             if len(got["ids"]) < _PAGE:
                 return
             offset += _PAGE

@@ -1,18 +1,24 @@
-"""Shared text helpers: sentence spans, words and language detection."""
+"""Shared text helpers: decoding, sentence spans, words, language detection, YAML parsing, and
+the markup conventions review and lint both honour (MDX's ESM lines, Vale's comment switches)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from reviewer.errors import InputError
 
 # Abbreviations after which a full stop does not end a sentence (English and German); the rules
 # engine's Vale-style splitter uses the same list.
 ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig approx cf al u.s a.m p.m "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl nr bspw vgl sog s max min".split()
+    "jan feb mar apr jun jul aug sep sept oct nov dec art sec para p.a approx dept est "
+    "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl nr bspw vgl sog s max min abs ziff mio mrd jh "
+    "jan febr märz okt dez".split()
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 # A note's first 2,000 characters tell its language as well as the whole of it, at a fixed cost.
@@ -39,6 +45,105 @@ def parse_yaml(text: str | bytes) -> Any:
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+BINARY = "not a text file (binary content)"
+# Formats that can pass for text when decoded as cp1252 (or even as ASCII, like an uncompressed PDF).
+_BINARY_SIGNATURES = tuple(
+    b"%PDF- PK\x03\x04 \xd0\xcf\x11\xe0 \x7fELF \x89PNG GIF87a GIF89a \xff\xd8\xff \x1f\x8b 7z\xbc\xaf Rar!".split()
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def decode_text(data: bytes, path: Path | str | None) -> str:
+    """Text of a draft or linted file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends `\\n`.
+
+    `reviewer review` and `reviewer lint` both decode through here, so a file lints as it reviews.
+    """
+    if data.startswith(_BINARY_SIGNATURES):
+        raise InputError(path, BINARY)
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            text = data[3:].decode("utf-8")
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        elif b"\x00" in data:
+            raise InputError(path, BINARY)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")  # strict: bytes cp1252 leaves undefined mean binary
+    except UnicodeDecodeError as exc:
+        raise InputError(path, BINARY) from exc
+    # Text files hold next to no control characters; binaries decoded as cp1252 hold many.
+    if len(_CONTROL.findall(text, 0, 100_000)) > max(1, min(len(text), 100_000) // 100):
+        raise InputError(path, BINARY)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# MDX: top-level `import`/`export` statements and `{/* comments */}` are code, not copy. They are
+# blanked in place (newlines kept) so every offset still points into the source.
+_MDX_ESM = re.compile(r"^(?:import|export)\b.*?(?=\n[ \t]*\n|\Z)", re.M | re.S)
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+
+
+def mask_mdx(text: str) -> str:
+    """MDX source with ESM statements and JSX comments replaced by spaces (offsets unchanged)."""
+
+    def blank(match: re.Match[str]) -> str:
+        return "".join(c if c == "\n" else " " for c in match.group())
+
+    return _MDX_COMMENT.sub(blank, _MDX_ESM.sub(blank, text))
+
+
+# Vale's comment switches: <!-- vale off -->, <!-- vale on -->, <!-- vale Style.Rule = NO -->,
+# <!-- vale Style = NO --> (a whole style), and YES to switch back. MDX writes them {/* vale off */}.
+_VALE_COMMENT = re.compile(r"(?:<!--|\{/\*)\s*vale\s+(.*?)\s*(?:-->|\*/\})", re.S | re.I)
+
+
+@dataclass(frozen=True)
+class ValeSwitch:
+    """One comment switch: from `offset` on, everything (name None) or one rule/style is on or off."""
+
+    offset: int
+    name: str | None
+    on: bool
+
+
+def vale_switches(text: str) -> list[ValeSwitch]:
+    """The comment switches of a document, in order."""
+    found: list[ValeSwitch] = []
+    for match in _VALE_COMMENT.finditer(text):
+        body = match.group(1).strip()
+        if body.lower() in ("off", "on"):
+            found.append(ValeSwitch(match.start(), None, body.lower() == "on"))
+            continue
+        for part in body.split(","):
+            name, _, value = part.partition("=")
+            if name.strip() and value.strip().upper() in ("YES", "NO"):
+                found.append(ValeSwitch(match.start(), name.strip(), value.strip().upper() == "YES"))
+    return found
+
+
+def switched_off(switches: list[ValeSwitch], offset: int, rule: str) -> bool:
+    """True when the comment switches before `offset` turn `rule` (Style.Rule) off there."""
+    off_all = False
+    state: dict[str, bool] = {}
+    for switch in switches:
+        if switch.offset > offset:
+            break
+        if switch.name is None:
+            off_all = not switch.on
+        else:
+            state[switch.name] = switch.on
+    if off_all:
+        return True
+    style = rule.split(".", 1)[0]
+    return state.get(rule, state.get(style, True)) is False
+
+
+STOPWORDS = frozenset(set().union(*_STOPWORDS.values()))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -80,6 +185,11 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def sentences(text: str) -> list[str]:
     """The sentences of text, as strings."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 error', '2 errors'; `many` for irregular plurals ('1 summary', '2 summaries')."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def words(text: str) -> list[str]:

@@ -21,7 +21,8 @@ from reviewer.batch.state import MANIFEST_NAME, DraftResult, Entry, Manifest
 from reviewer.batch.summary import to_csv, to_html
 from reviewer.cli import app
 from reviewer.models import Review
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = ["landing_page.md", "one_pager.md", "email_campaign.txt", "case_study.html"]
@@ -259,7 +260,7 @@ def test_output_inside_the_drafts_folder_is_not_scanned(tmp_path: Path, data_dir
     shutil.copy(CORPUS_DIR / "drafts" / GOOD[0], drafts / GOOD[0])
     run_batch(drafts, "--out", drafts / "reviews", data_dir=data_dir)
     again = run_batch(drafts, "--out", drafts / "reviews", data_dir=data_dir)
-    assert "1 drafts: 0 reviewed, 1 skipped (unchanged), 0 failed" in again.output
+    assert "1 draft: 0 reviewed, 1 skipped (unchanged), 0 failed" in again.output
     assert run_batch(drafts, "--out", drafts, data_dir=data_dir).exit_code == 2
 
 
@@ -390,10 +391,10 @@ def test_feedback_files_are_imported_once_before_reviewing(tmp_path: Path, demo_
     first = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data)
     second = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data)
 
-    assert "feedback: 1 flags imported, 0 already known" in first.output
-    assert "1 drafts: 1 reviewed" in first.output
+    assert "feedback: 1 flag imported, 0 already known" in first.output
+    assert "1 draft: 1 reviewed" in first.output
     assert "feedback: 0 flags imported, 1 already known" in second.output
-    assert "1 drafts: 0 reviewed, 1 skipped (unchanged)" in second.output
+    assert "1 draft: 0 reviewed, 1 skipped (unchanged)" in second.output
 
 
 def test_an_unexpected_error_fails_one_draft_and_is_retried_next_run(
@@ -415,7 +416,7 @@ def test_an_unexpected_error_fails_one_draft_and_is_retried_next_run(
     monkeypatch.setattr(reviewer.graph, "review_draft", flaky)
     first = run_batch(drafts, "--out", out, "--fail-on", "never", data_dir=data_dir)
     assert first.exit_code == 0
-    assert f"failed {GOOD[1]}: TimeoutError: the model did not answer" in first.output
+    assert f"failed {GOOD[1]}: timed out (the model did not answer)" in first.output
     assert "3 drafts: 2 reviewed, 0 skipped (unchanged), 1 failed" in first.output
 
     monkeypatch.setattr(reviewer.graph, "review_draft", real)

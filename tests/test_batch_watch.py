@@ -19,7 +19,8 @@ from reviewer.batch import scan
 from reviewer.batch.session import BatchSession
 from reviewer.batch.watch import watch
 from reviewer.models import Review
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 from tests.test_batch import REPO
 
 DRAFTS = CORPUS_DIR / "drafts"

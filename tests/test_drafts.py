@@ -356,7 +356,7 @@ def test_pasted_text() -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert {".md", ".markdown", ".txt", ".html", ".htm", ".docx", ".pdf"} == SUPPORTED_SUFFIXES
+    assert {".md", ".markdown", ".mdx", ".txt", ".html", ".htm", ".docx", ".pdf"} == SUPPORTED_SUFFIXES
 
 
 # --- Bad and hostile input --------------------------------------------------------------------------
@@ -565,3 +565,13 @@ def test_structure_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loaders, "MAX_HTML_TAGS", 10)
     with pytest.raises(InputError, match=r"too much markup \(more than 10 tags\)"):
         load_draft_bytes(b"<b>Bold words.</b>" * 11, "page.html")
+
+
+def test_an_mdx_draft_reads_without_its_imports_and_art_does_not_end_a_sentence() -> None:
+    source = b'import Hero from "./hero"\n\n# Security\n\nWe sign a contract under Art. 28 GDPR, and p.a. billing.\n'
+    draft = load_draft_bytes(source, "page.mdx")
+    assert draft.text == source.decode()  # offsets point into the source as written
+    assert [s.text for s in draft.sentences] == [
+        "Security",
+        "We sign a contract under Art. 28 GDPR, and p.a. billing.",
+    ]

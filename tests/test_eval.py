@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from reviewer.cli import app
 from reviewer.feedback import open_flags
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 ONE_PAGER = CORPUS_DIR / "drafts" / "one_pager.md"
 

@@ -15,7 +15,8 @@ from reviewer.cli import app
 from reviewer.errors import StoreError
 from reviewer.feedback import Flag, import_feedback_folder, open_flags
 from reviewer.feedback.effects import label_from_text
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feedback"
 ONE_PAGER = CORPUS_DIR / "drafts" / "one_pager.md"
@@ -244,7 +245,7 @@ def test_ingest_imports_a_feedback_folder_idempotently(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = CliRunner().invoke(app, ["ingest", str(folder), "--data-dir", str(data)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "1 flags imported, 0 already known" in result.stdout
+    assert "1 flag imported, 0 already known" in result.stdout
     assert "broken.csv" in result.stderr and "no 'kind' column" in result.stderr
     again = CliRunner().invoke(app, ["ingest", str(folder), "--data-dir", str(data)], catch_exceptions=False)
     assert "0 flags imported, 1 already known" in again.stdout

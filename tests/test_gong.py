@@ -299,7 +299,7 @@ def test_a_gong_export_joins_pages_and_keeps_crm_context(tmp_path: Path) -> None
     data = tmp_path / "data"
     result = _ingest(data, str(folder), "--no-themes")
     assert result.exit_code == 0, result.output
-    assert "1 files ingested (2 notes" in result.stdout and "2 Gong call pages joined" in result.stdout
+    assert "1 file ingested (2 notes" in result.stdout and "2 Gong call pages joined" in result.stdout
     store = open_store(Settings(data_dir=data, embeddings="hash"))
     note = store.get_notes(["100"])["100"]
     assert note.source == "gong" and note.account == "Kunde GmbH" and note.outcome == "lost"

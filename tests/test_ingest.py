@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from reviewer.cli import app
 from reviewer.errors import StoreError
 from reviewer.ingest.pipeline import ingest_paths
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
 from reviewer.store import open_store, writer_lock
+from tests.demo import CORPUS_DIR
 
 runner = CliRunner()
 NOTE = """---
@@ -91,7 +92,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_goes_on(tmp_path) -> N
     (notes / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
     result = runner.invoke(app, ["ingest", str(notes), "--data-dir", str(tmp_path / "data")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "1 files ingested" in result.stdout and "4 skipped" in result.stdout
+    assert "1 file ingested" in result.stdout and "4 skipped" in result.stdout
     for name, reason in [
         ("empty.md", "empty"),
         ("broken.csv", "CSV"),
@@ -219,7 +220,7 @@ def test_a_feedback_folder_inside_the_notes_is_imported_as_flags_not_notes(tmp_p
     data = tmp_path / "data"
     result = runner.invoke(app, ["ingest", str(notes), "--data-dir", str(data), "--no-themes"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "1 files ingested (1 notes" in result.stdout
+    assert "1 file ingested (1 note" in result.stdout
     flags = open_flags(Settings(data_dir=data)).list()
     assert [f.text for f in flags] == ["Customers ask whether it runs on-prem"]
 

@@ -11,7 +11,7 @@ import pytest
 from reviewer.graph import build_context, review_draft
 from reviewer.ingest.pipeline import ingest_paths
 from reviewer.objections import refresh_themes
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR
 from tests.fakes import Reply
 from tests.review_helpers import model_answer
 
@@ -36,6 +36,7 @@ def test_structured_answers_become_the_review(llm_ctx, fake_openai_server) -> No
     assert status["price"] == "addressed"
     assert all(s == "unaddressed" for t, s in status.items() if t != "price")
     assert any(f.suggestion.startswith("Answer ") for f in review.objections)  # the model's own wording
+    assert any((f.suggested_copy or "").startswith("Answer ") for f in review.objections)  # offered as copy
     assert any(t.rule == "Guideline.Tone" for t in review.tone)
     assert review.usage.llm_calls == 2 and review.usage.prompt_tokens > 0
     assert len(fake_openai_server.chat_requests) == 2  # all themes in one call, tone in another

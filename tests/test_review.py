@@ -15,7 +15,7 @@ from reviewer.graph import build_context, review_draft
 from reviewer.graph.graph import STEPS
 from reviewer.models import Review
 from reviewer.report import render
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_GUIDELINES
 
 DRAFTS = CORPUS_DIR / "drafts"
 runner = CliRunner()
@@ -86,7 +86,7 @@ def test_hostile_text_is_data(ctx) -> None:
 
 
 def test_no_corpus_still_checks_brand_rules(tmp_path, settings) -> None:
-    empty = build_context(settings)
+    empty = build_context(settings.model_copy(update={"guidelines": DEMO_GUIDELINES}))
     review = review_draft(empty, path=DRAFTS / "landing_page.md")
     assert review.objections == [] and review.brand
     assert any("No call notes" in n for n in review.engine.notes)
@@ -200,3 +200,12 @@ def test_review_of_missing_file_is_input_error(ctx) -> None:
 
     with pytest.raises(InputError, match="not found"):
         review_draft(ctx, path=Path("nope.md"))
+
+
+def test_no_brand_rules_unless_configured(settings) -> None:
+    ctx = build_context(settings)
+    assert ctx.ruleset is None and ctx.guidelines == ""
+    review = review_draft(ctx, path=DRAFTS / "landing_page.md")
+    assert not any(
+        f.rule.split(".")[0] in {p.name for p in (DEMO_GUIDELINES / "styles").iterdir()} for f in review.brand
+    )

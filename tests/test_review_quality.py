@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from reviewer.graph import build_context, review_draft
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR
 
 HOLDOUT = Path(__file__).parent / "fixtures" / "holdout_drafts"
 # Floors: (recall of ignored themes, highest false-flag rate on addressed themes, contradictions found).

@@ -300,8 +300,9 @@ def test_cli_line_output_and_exit_codes(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.stdout.strip() == "draft.md:1:3:Demo.Hype:Avoid 'seamless'."
     result = runner.invoke(_app(), ["lint", "clean.md", "--config", config, "--output", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout) == {}
-    result = runner.invoke(_app(), ["lint", "draft.md", "--config", config, "--output", "text"])
+    result = runner.invoke(_app(), ["lint", "draft.md", "--config", config, "--output", "CLI"])
     assert result.exit_code == 1 and "Demo.Hype" in result.stdout
+    assert "1 error, 0 warnings and 0 suggestions in 1 file." in result.stdout
 
 
 def test_cli_bad_config_and_unreadable_file_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,8 +312,9 @@ def test_cli_bad_config_and_unreadable_file_exit_2(tmp_path: Path, monkeypatch: 
     runner = CliRunner()
     result = runner.invoke(_app(), ["lint", "latin1.md", "--config", "bad.ini"])
     assert result.exit_code == 2 and "bad.ini" in result.stderr and "StylesPath" in result.stderr
-    result = runner.invoke(_app(), ["lint", "latin1.md", "--config", str(FIXTURES / ".vale.ini")])
-    assert result.exit_code == 2 and "latin1.md" in result.stderr and "UTF-8" in result.stderr
+    (tmp_path / "binary.md").write_bytes(b"%PDF-1.7 \x00\x01\x02")
+    result = runner.invoke(_app(), ["lint", "binary.md", "--config", str(FIXTURES / ".vale.ini")])
+    assert result.exit_code == 2 and "binary.md" in result.stderr and "not a text file" in result.stderr
 
 
 def test_cli_uses_local_vale_ini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

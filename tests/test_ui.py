@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +16,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from reviewer.feedback import open_flags
-from reviewer.settings import CORPUS_DIR, Settings, get_settings
+from reviewer.settings import Settings, get_settings
+from tests.demo import CORPUS_DIR
 from ui.components import Mark, apply_replacements, highlight
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+APP_DIR = Path(__file__).resolve().parent.parent / "ui"
+APP = str(APP_DIR / "app.py")
 LANDING = CORPUS_DIR / "drafts" / "landing_page.md"
 HOSTILE = "# Offer\n\nFast payments <script>alert(1)</script> and <img src=x onerror=alert(1)> for everyone.\n"
 
@@ -157,6 +162,7 @@ def test_hostile_draft_is_shown_as_text(data_dir: Path) -> None:
 
 def test_without_call_notes_brand_findings_still_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("REVIEWER_GUIDELINES", str(CORPUS_DIR / "guidelines"))
     try:
         at = review(open_app(), LANDING.read_text("utf-8"))
         assert any("No call notes yet" in i.value for i in at.info)
@@ -258,3 +264,104 @@ def test_unreachable_model_gives_an_offline_review_with_a_notice(
     assert any("offline engine" in w.value for w in at.warning)
     assert {m.label: m.value for m in at.metric}["Engine"] == "openai/fake-model → offline"
     assert len(at.dataframe[0].value) > 0  # the offline judges still map the objections
+
+
+# ---- the numbered screen problems of issue 14 ------------------------------------------------------
+
+
+def test_1_accepting_a_fix_keeps_the_suggested_fixes_tab_open(data_dir: Path) -> None:
+    at = review(open_app(), LANDING.read_text("utf-8"))
+    assert [t.label for t in at.tabs][-5:] == [
+        "Objection coverage",
+        "Your draft with findings",
+        "Suggested fixes",
+        "Flag a miss",
+        "Download",
+    ]
+    at.session_state["result-tab"] = "Suggested fixes"  # what the browser sends when the tab is clicked
+    at.run()
+    at.segmented_control[0].set_value("Accept").run()
+    assert at.session_state["result-tab"] == "Suggested fixes"  # the rerun keeps the marketer where they were
+    assert any("1 accepted" in m.value for m in at.markdown)
+
+
+def test_2_this_is_wrong_is_confirmed_with_a_toast_and_a_line_under_the_finding(data_dir: Path) -> None:
+    at = review(open_app(), LANDING.read_text("utf-8"))
+    reason = next(t for t in at.text_input if str(t.key).startswith("reason-objection:"))
+    finding = str(reason.key).removeprefix("reason-")
+    reason.input("We answer this on the pricing page")
+    next(b for b in at.button if b.label == "Send" and b.form_id.endswith(f"wrong-{finding}")).click()
+    at.run()
+    assert not at.exception
+    (toast,) = at.toast
+    assert "is marked wrong" in toast.value and toast.icon == ":material/check_circle:"
+    assert any("You marked this wrong" in c.value for c in at.caption)  # stays after the toast is gone
+    (flag,) = open_flags(get_settings()).list()
+    assert flag.finding_id == finding and flag.reason == "We answer this on the pricing page"
+
+
+def test_3_the_draft_is_a_document_with_marks_on_whole_sentences(data_dir: Path) -> None:
+    at = review(open_app(), LANDING.read_text("utf-8"))
+    shown = at.html[0].value
+    assert "<h1>" in shown and "<h2>" in shown and "<p>" in shown
+    assert "# Corvane" not in shown and "## " not in shown  # Markdown markers are not shown
+    assert "max-height" not in shown  # no fixed-height box
+    paragraph = shown.split("<p>", 2)[1].split("</p>", 1)[0]
+    assert "\n" not in paragraph  # the source's hard line breaks wrap softly
+    marks = re.findall(r"<mark[^>]*>([^<]*)", shown)
+    assert marks and not any(m.startswith("28 GDPR") for m in marks)  # "Art." does not end a sentence
+
+
+def test_4_offline_suggestions_are_copy_in_the_drafts_language(data_dir: Path) -> None:
+    at = review(open_app(), LANDING.read_text("utf-8"))
+    text = all_markdown(at)
+    assert "Answer this objection" not in text and "In won deals reps answered:" not in text
+    copies = [r.value.split("add: ", 1)[1] for r in at.markdown if "add: **" in r.value]
+    assert copies, "an objection with reps' winning answers comes with copy to accept"
+    for copy in copies:
+        assert not re.search(r"\b(?:und|wir|Sie|nicht|ist)\b", copy)  # English copy for an English draft
+    before = at.code[0].value
+    control = at.segmented_control[len(at.segmented_control) - len(copies)]  # the objection fixes come last
+    control.set_value("Accept").run()
+    assert len(at.code[0].value) > len(before)  # accepting the copy adds it to the revised draft
+
+
+def test_5_first_visit_spinner_bar_chart_ranking_and_labels(data_dir: Path) -> None:
+    # The page header comes before the workflow's imports: the screen's modules load without them.
+    check = (
+        "import sys; sys.path.insert(0, 'ui'); import components, flagging; "
+        "heavy = {'langgraph', 'chromadb', 'torch'} & set(sys.modules); assert not heavy, heavy"
+    )
+    done = subprocess.run([sys.executable, "-c", check], cwd=APP_DIR.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    at = open_app("pages/objections.py")
+    spec = json.loads(at.get("arrow_vega_lite_chart")[0].proto.spec)
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "Objection"  # no overlapping labels
+    review(at.switch_page("pages/review.py").run(), LANDING.read_text("utf-8"))
+    assert any("Ranked by **impact**" in c.value for c in at.caption)
+    book = open_flags(get_settings())
+    book.add_wrong(review_id="r1", finding_id="objection:security", reason="not for us", draft_sha256="abc")
+    at = open_app("pages/insights.py")
+    noisy = at.dataframe[-1].value
+    assert list(noisy["Rule or objection"]) == ["Objection: Security and data residency"]
+
+
+def test_6_a_batch_starts_from_the_page_with_progress_and_reasons_in_words(data_dir: Path, tmp_path: Path) -> None:
+    drafts = tmp_path / "shared" / "drafts"
+    drafts.mkdir(parents=True)
+    shutil.copy(LANDING, drafts / LANDING.name)
+    (drafts / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    at = open_app("pages/batch.py")
+    at.text_input(key="batch-folder").input(str(drafts)).run()
+    out = tmp_path / "shared" / "reviews"
+    assert any(str(out) in c.value.replace("\\", "") for c in at.caption)  # absolute, beside the drafts
+    next(b for b in at.button if b.label == "Review this folder").click()
+    at.run()
+    assert not at.exception
+    assert at.get("progress") and "2 of 2 drafts" in at.get("progress")[0].proto.text
+    headings = " ".join(s.value for s in at.subheader)
+    assert "Could not be reviewed" in headings and "Blocked" in headings
+    failed = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    (why,) = failed["Why"]
+    assert why.startswith("not a valid DOCX") and "Error" not in why  # words, not a Python exception
+    assert (out / "summary.json").is_file()

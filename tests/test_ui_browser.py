@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -193,3 +194,99 @@ def test_script_and_img_in_a_draft_show_as_text(app_url: str, driver, tmp_path: 
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018 - reading it is what raises when no alert is open
     assert driver.save_screenshot(str(tmp_path / "hostile-draft.png"))
+
+
+def _click(driver, xpath: str, timeout: float = 60):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = WebDriverWait(driver, timeout).until(ec.element_to_be_clickable((By.XPATH, xpath)))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    driver.execute_script("arguments[0].click()", element)
+    return element
+
+
+def _selected_tab(driver) -> str:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    tabs = driver.find_elements(By.XPATH, "//*[@role='tab'][@aria-selected='true']")
+    return " | ".join(t.text for t in tabs)
+
+
+def test_walk_through_upload_review_accept_flag_batch_objections_insights(  # type: ignore[no-untyped-def]
+    app_url: str, driver, tmp_path: Path
+) -> None:
+    """Issue 14, as a marketer and a rep would: screenshots of every step stay in tmp_path."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, 90)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    upload_and_review(driver, app_url, CORPUS_DIR / "drafts" / "landing_page.md")
+    assert "Ranked by" in driver.page_source  # problem 5: how findings are ranked
+    driver.save_screenshot(str(shots / "1-coverage-map.png"))
+
+    # Problem 3: the draft as a document, marks on whole sentences.
+    open_tab(driver, "Your draft with findings")
+    doc = driver.find_element(By.CSS_SELECTOR, ".cr-draft")
+    assert doc.find_elements(By.CSS_SELECTOR, "h1") and doc.find_elements(By.CSS_SELECTOR, "h2")
+    assert "# Corvane" not in doc.text
+    assert not any(m.text.startswith("28 GDPR") for m in doc.find_elements(By.CSS_SELECTOR, "mark"))
+    driver.save_screenshot(str(shots / "2-draft-with-findings.png"))
+
+    # Problem 1: Accept keeps the marketer on the fixes tab, with the revised draft.
+    open_tab(driver, "Suggested fixes")
+    _click(driver, "//button[.//p[text()='Accept']]")
+    wait.until(ec.presence_of_element_located((By.XPATH, "//*[contains(., '1 accepted')]")))
+    time.sleep(2)  # let the rerun settle: the tab must not jump afterwards
+    assert "Suggested fixes" in _selected_tab(driver)
+    assert "Revised draft" in driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+    driver.save_screenshot(str(shots / "3-accepted-fix.png"))
+
+    # Problem 2: "This is wrong" is confirmed.
+    open_tab(driver, "Objection coverage")
+    _click(driver, "(//*[@data-testid='stExpander']//summary)[1]")
+    _click(driver, "(//button[.//p[contains(., 'This is wrong')]])[1]")
+    field = wait.until(ec.visibility_of_element_located((By.XPATH, "//input[@aria-label='Why is it wrong?']")))
+    field.send_keys("We answer this on the pricing page")
+    _click(driver, "//*[@data-testid='stPopoverBody']//button[.//p[text()='Send']]")
+    toast = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stToast']")))
+    assert "marked wrong" in toast.text
+    driver.save_screenshot(str(shots / "4-flag-confirmed.png"))
+    wait.until(ec.presence_of_element_located((By.XPATH, "//*[contains(., 'You marked this wrong')]")))
+
+    # Problem 6: a batch started and followed from the page.
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    for name in ("landing_page.md", "one_pager.md"):
+        shutil.copy(CORPUS_DIR / "drafts" / name, drafts / name)
+    (drafts / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
+    driver.get(f"{app_url}/batch")
+    folder = wait.until(
+        ec.visibility_of_element_located((By.XPATH, "//input[@aria-label='Drafts folder (on the server)']"))
+    )
+    folder.send_keys(str(drafts), Keys.ENTER)
+    wait.until(ec.presence_of_element_located((By.XPATH, f"//*[contains(., '{tmp_path / 'reviews'}')]")))
+    _click(driver, "//button[.//p[text()='Review this folder']]")
+    wait.until(ec.visibility_of_element_located((By.XPATH, "//h3[contains(., 'Could not be reviewed')]")))
+    main = driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+    assert "3 of 3 drafts" in main and "Error" not in main
+    time.sleep(2)  # the tables draw on a canvas a moment after they arrive
+    driver.save_screenshot(str(shots / "5-batch.png"))
+
+    # Problem 5: the objections chart and the insights page in words.
+    driver.get(f"{app_url}/objections")
+    wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']")))
+    time.sleep(1)
+    driver.save_screenshot(str(shots / "6-objections.png"))
+    driver.get(f"{app_url}/insights")
+    wait.until(ec.visibility_of_element_located((By.XPATH, "//h1[contains(., 'Flags & insights')]")))
+    wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stDataFrame']")))
+    time.sleep(1)
+    driver.save_screenshot(str(shots / "7-insights.png"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+    print(f"screenshots in {shots}")

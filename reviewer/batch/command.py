@@ -13,10 +13,21 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewer.cli import DataDir, FailOn, check_choice, err, fail, out, settings_for
+from reviewer.cli_common import (
+    BatchFormat,
+    DataDir,
+    FailLevel,
+    FailOn,
+    ModelOption,
+    err,
+    exit_because,
+    fail,
+    format_option,
+    out,
+    settings_for,
+)
 from reviewer.errors import ReviewerError
-
-FORMATS = ("both", "json", "markdown")
+from reviewer.text import plural
 
 
 def default_out(root: Path) -> Path:
@@ -47,35 +58,41 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _fails(row: dict[str, Any], fail_on: str) -> bool:
+def _fails(row: dict[str, Any], fail_on: FailLevel) -> bool:
     if row["status"] != "reviewed":
         return False
-    return (fail_on == "error" and row["errors"] > 0) or (fail_on == "warning" and row["errors"] + row["warnings"] > 0)
+    if fail_on is FailLevel.error:
+        return bool(row["errors"])
+    return fail_on is FailLevel.warning and bool(row["errors"] + row["warnings"])
 
 
 def batch(
-    folder: Annotated[Path, typer.Argument(help="Folder of drafts, searched recursively.")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder of drafts, searched recursively.")],
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Where reports and the summary go (default: DIR/../reviews).")
+        Path | None,
+        typer.Option("--out", metavar="OUT", help="Where reports and the summary go (default: DIR/../reviews)."),
     ] = None,
     watch_mode: Annotated[
         bool, typer.Option("--watch", help="Keep running: review drafts as they appear or change.")
     ] = False,
     concurrency: Annotated[
         int | None,
-        typer.Option("--concurrency", min=1, help="Drafts reviewed at once (default: cores offline, 8 with a model)."),
+        typer.Option(
+            "--concurrency",
+            metavar="N",
+            min=1,
+            help="Drafts reviewed at once (default: cores offline, 8 with a model).",
+        ),
     ] = None,
-    fail_on: FailOn = "error",
-    output: Annotated[str, typer.Option("--format", help="Reports to write: both, json or markdown.")] = "both",
+    fail_on: FailOn = FailLevel.error,
+    output: Annotated[BatchFormat, format_option("Reports to write.")] = BatchFormat.both,
     data_dir: DataDir = None,
-    model: Annotated[str | None, typer.Option(help="litellm model string, or 'offline'.")] = None,
+    model: ModelOption = None,
 ) -> None:
     """Review every draft in a folder: new and changed ones only, reports mirrored in OUT, a summary."""
     from reviewer.batch.runner import BatchLocked, batch_lock
     from reviewer.batch.session import BatchSession
 
-    check_choice(output, FORMATS, "--format")
-    check_choice(fail_on, ("error", "warning", "never"), "--fail-on")
     root = folder.resolve()
     if not root.is_dir():
         fail(f"{folder}: {'not a folder' if root.exists() else 'folder not found'}")
@@ -86,7 +103,7 @@ def batch(
     stop = threading.Event()
     console = _Console(watch_mode)
     session = BatchSession(
-        settings, root, target, fmt=output, concurrency=concurrency, stop=stop, listener=console.hear
+        settings, root, target, fmt=output.value, concurrency=concurrency, stop=stop, listener=console.hear
     )
     started = time.perf_counter()
     try:
@@ -113,22 +130,22 @@ def batch(
             err.print(f"failed (unchanged since an earlier run) {row['path']}: {row['reason']}", markup=False)
     tally = console.tally
     line = (
-        f"{len(rows)} drafts: {tally['reviewed']} reviewed, {tally['skipped']} skipped (unchanged), "
+        f"{plural(len(rows), 'draft')}: {tally['reviewed']} reviewed, {tally['skipped']} skipped (unchanged), "
         f"{tally['failed']} failed in {time.perf_counter() - started:.1f} s · summary {target / 'index.html'}"
     )
     if busy:
         line += f" · {len(busy)} still being written, left for the next run"
     out.print(line, markup=False)
     if stop.is_set():
-        err.print("stopped before the end: the rest is reviewed on the next run", markup=False)
-        raise typer.Exit(130)
+        exit_because(130, "stopped before the end: the rest is reviewed on the next run")
     if not rows:
         err.print(f"no drafts found in {root}", markup=False)
         return
     if all(r["status"] == "failed" for r in rows):
-        raise typer.Exit(2)
-    if any(_fails(r, fail_on) for r in rows):
-        raise typer.Exit(1)
+        exit_because(2, f"none of the {plural(len(rows), 'draft')} could be reviewed (reasons above)")
+    blocking = [r for r in rows if _fails(r, fail_on)]
+    if blocking:
+        exit_because(1, f"{plural(len(blocking), 'draft')} with findings at --fail-on {fail_on} block publishing")
 
 
 def _say_feedback(report: Any) -> None:
@@ -137,7 +154,7 @@ def _say_feedback(report: Any) -> None:
         return
     imported, duplicates = getattr(report, "imported", 0), getattr(report, "duplicates", 0)
     if imported or duplicates:
-        err.print(f"feedback: {imported} flags imported, {duplicates} already known", markup=False)
+        err.print(f"feedback: {plural(imported, 'flag')} imported, {duplicates} already known", markup=False)
     for path, reason in getattr(report, "skipped", []):
         err.print(f"feedback file skipped {path}: {reason}", markup=False)
 
@@ -189,8 +206,8 @@ class _Console:
             elif outcome == "reviewed" and self.lines:
                 result = entry.result
                 err.print(
-                    f"reviewed {rel}: score {result.score}/100, {result.verdict} — {result.errors} errors, "
-                    f"{result.warnings} warnings",
+                    f"reviewed {rel}: score {result.score}/100, {result.verdict} — {plural(result.errors, 'error')}, "
+                    f"{plural(result.warnings, 'warning')}",
                     markup=False,
                 )
 

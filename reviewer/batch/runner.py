@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -37,6 +38,8 @@ _STALE_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 
 Outcome = Literal["started", "reviewed", "skipped", "failed", "gone", "cancelled"]
 Listener = Callable[[Outcome, str, Entry | None], None]
+
+log = logging.getLogger(__name__)
 
 
 # Reports live in a shared folder: readable by the group and others as the umask allows, not 0600
@@ -177,8 +180,13 @@ class BatchRunner:
             review = review_draft(self.ctx, draft=draft)
         except InputError as exc:
             return self._failed(rel, sha256, versions, exc.reason)
-        except Exception as exc:  # noqa: BLE001 - one broken draft must not stop the batch
-            return self._failed(rel, sha256, versions, f"{type(exc).__name__}: {exc}", retry=True)
+        except TimeoutError as exc:  # a model or a lock that did not answer: worth another try next run
+            return self._failed(rel, sha256, versions, f"timed out ({exc or 'no answer in time'})", retry=True)
+        except Exception:  # one broken draft must not stop the batch; the log keeps the traceback
+            log.exception("reviewing %s failed", rel)
+            return self._failed(
+                rel, sha256, versions, "the review stopped unexpectedly (the log has the details)", retry=True
+            )
         try:
             entry = self._write_reports(rel, sha256, versions, review)
         except (OSError, StoreError) as exc:  # a full disk, a lost database: retried on the next run

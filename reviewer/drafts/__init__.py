@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from reviewer.drafts.loaders import decode_text, docx_blocks, html_blocks, pdf_pages, pdf_text
+from reviewer.drafts.loaders import docx_blocks, html_blocks, pdf_pages, pdf_text
 from reviewer.drafts.structure import (
     Block,
     Sentence,
@@ -25,7 +25,7 @@ from reviewer.drafts.structure import (
 )
 from reviewer.errors import InputError
 from reviewer.settings import Settings
-from reviewer.text import detect_language
+from reviewer.text import decode_text, detect_language, mask_mdx
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -43,6 +43,7 @@ DraftFormat = Literal["markdown", "text", "html", "docx", "pdf"]
 _FORMATS: dict[str, DraftFormat] = {
     ".md": "markdown",
     ".markdown": "markdown",
+    ".mdx": "markdown",  # MDX: Markdown whose ESM lines and JSX comments are blanked before parsing
     ".txt": "text",
     ".html": "html",
     ".htm": "html",
@@ -145,7 +146,8 @@ def _parse(data: bytes, name: str, fmt: DraftFormat) -> Draft:
     digest = hashlib.sha256(data).hexdigest()
     if fmt == "markdown":
         text = decode_text(data, name)
-        return _build(name, fmt, digest, text, markdown_blocks(text))
+        parsed = mask_mdx(text) if name.lower().endswith(".mdx") else text
+        return _build(name, fmt, digest, text, markdown_blocks(parsed))
     if fmt == "text":
         text = decode_text(data, name)
         return _build(name, fmt, digest, text, plain_blocks(text))

@@ -29,40 +29,7 @@ DOCX_RATIO_MIN_BYTES = 1024 * 1024
 PDF_TIMEOUT_SECONDS = 20.0
 PDF_WORKER = Path(__file__).with_name("pdf_worker.py")
 
-BINARY = "not a text file (binary content)"
-# Formats that can pass for text when decoded as cp1252 (or even as ASCII, like an uncompressed PDF).
-_BINARY_SIGNATURES = tuple(
-    b"%PDF- PK\x03\x04 \xd0\xcf\x11\xe0 \x7fELF \x89PNG GIF87a GIF89a \xff\xd8\xff \x1f\x8b 7z\xbc\xaf Rar!".split()
-)
-
-
-# --- Text decoding ----------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def decode_text(data: bytes, path: str) -> str:
-    """Text of a file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends become `\\n`."""
-    if data.startswith(_BINARY_SIGNATURES):
-        raise InputError(path, BINARY)
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = data[3:].decode("utf-8")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        elif b"\x00" in data:
-            raise InputError(path, BINARY)
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252")  # strict: bytes cp1252 leaves undefined mean binary
-    except UnicodeDecodeError as exc:
-        raise InputError(path, BINARY) from exc
-    # Text files hold next to no control characters; binaries decoded as cp1252 hold many.
-    if len(_CONTROL.findall(text, 0, 100_000)) > max(1, min(len(text), 100_000) // 100):
-        raise InputError(path, BINARY)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+# --- Text decoding: one policy for review and lint, in reviewer/text.py -----------------------------
 
 
 def join_blocks(pieces: list[tuple[BlockKind, int, str]]) -> tuple[str, list[Block]]:
@@ -338,7 +305,7 @@ def docx_blocks(data: bytes, path: str) -> tuple[str, list[Block]]:
     except InputError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on broken packages
-        raise InputError(path, f"not a valid DOCX ({type(exc).__name__}: {str(exc)[:200]})") from exc
+        raise InputError(path, "not a valid DOCX (the file is damaged or not a Word document)") from exc
     return join_blocks([(kind, level, text.replace("\r", "\n")) for kind, level, text in pieces])
 
 

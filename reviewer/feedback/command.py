@@ -9,26 +9,35 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewer.cli import DataDir, err, fail, out, settings_for
+from reviewer.cli_common import DataDir, TextFormat, err, exit_because, fail, format_option, out, settings_for
 from reviewer.errors import ReviewerError
 from reviewer.settings import Settings
+from reviewer.text import plural
 
 
 def flag(
-    draft: Annotated[Path | None, typer.Option("--draft", help="The draft the flag concerns.")] = None,
+    draft: Annotated[Path | None, typer.Option("--draft", metavar="FILE", help="The draft the flag concerns.")] = None,
     missed: Annotated[
-        str | None, typer.Option("--missed", help="An objection the review missed, in customers' words.")
+        str | None,
+        typer.Option("--missed", metavar="TEXT", help="An objection the review missed, in customers' words."),
     ] = None,
-    wrong: Annotated[str | None, typer.Option("--wrong", help="Why the finding (--finding) is wrong.")] = None,
+    wrong: Annotated[
+        str | None, typer.Option("--wrong", metavar="REASON", help="Why the finding (--finding) is wrong.")
+    ] = None,
     good: Annotated[bool, typer.Option("--good", help="The finding (--finding) was a good catch.")] = False,
-    review: Annotated[str | None, typer.Option("--review", help="Review id the finding comes from.")] = None,
-    finding: Annotated[
-        str | None, typer.Option("--finding", help="Finding id, e.g. objection:price or Corvane.Hype:120.")
+    review: Annotated[
+        str | None, typer.Option("--review", metavar="ID", help="Review id the finding comes from.")
     ] = None,
-    theme: Annotated[str | None, typer.Option("--theme", help="Objection theme the miss belongs to.")] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="Rep who heard the objection.")] = None,
-    account: Annotated[str | None, typer.Option("--account", help="Account it was heard from.")] = None,
-    who: Annotated[str | None, typer.Option("--who", help="Who files the flag.")] = None,
+    finding: Annotated[
+        str | None,
+        typer.Option("--finding", metavar="FINDING_ID", help="Finding id, e.g. objection:price or Style.Rule:120."),
+    ] = None,
+    theme: Annotated[
+        str | None, typer.Option("--theme", metavar="THEME", help="Objection theme the miss belongs to.")
+    ] = None,
+    rep: Annotated[str | None, typer.Option("--rep", metavar="NAME", help="Rep who heard the objection.")] = None,
+    account: Annotated[str | None, typer.Option("--account", metavar="NAME", help="Account it was heard from.")] = None,
+    who: Annotated[str | None, typer.Option("--who", metavar="NAME", help="Who files the flag.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Flag what a review missed (--missed), a wrong finding (--wrong) or a good catch (--good)."""
@@ -75,9 +84,10 @@ def flag(
 
 def evaluate(
     min_recall: Annotated[
-        float | None, typer.Option("--min-recall", min=0.0, max=1.0, help="Exit 1 when recall is below this.")
+        float | None,
+        typer.Option("--min-recall", metavar="R", min=0.0, max=1.0, help="Exit 1 when recall is below this."),
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output: Annotated[TextFormat, format_option("Text, or JSON.")] = TextFormat.text,
     data_dir: DataDir = None,
 ) -> None:
     """Replay every missed-objection flag through the current review: recall on past misses."""
@@ -85,8 +95,6 @@ def evaluate(
     from reviewer.feedback.evaluation import format_figures, run_eval
     from reviewer.graph import build_context
 
-    if output not in {"text", "json"}:
-        fail(f"--format must be one of text, json, not {output!r}")
     settings = settings_for(data_dir)
     try:
         ctx = build_context(settings)
@@ -94,7 +102,7 @@ def evaluate(
         figures = run_eval(book, ctx)
     except ReviewerError as exc:
         fail(str(exc))
-    if output == "json":
+    if output is TextFormat.json:
         sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     elif not figures["cases"] and not figures["wrong_flags"]:
         out.print("No regression cases yet: flag a miss with reviewer flag --draft FILE --missed TEXT.", markup=False)
@@ -102,8 +110,7 @@ def evaluate(
         sys.stdout.write(format_figures(figures) + "\n")
     recall = figures["recall"]
     if min_recall is not None and recall is not None and recall < min_recall:
-        err.print(f"recall {recall:.0%} is below --min-recall {min_recall:.0%}", markup=False)
-        raise typer.Exit(1)
+        exit_because(1, f"recall {recall:.0%} is below --min-recall {min_recall:.0%}")
 
 
 def import_feedback_paths(paths: list[Path], settings: Settings) -> None:
@@ -116,6 +123,8 @@ def import_feedback_paths(paths: list[Path], settings: Settings) -> None:
             report = import_feedback_folder(path, book)
             for file, reason in report.skipped:
                 err.print(f"skipped {file}: {reason}", markup=False)
-            out.print(f"{path}: {report.imported} flags imported, {report.duplicates} already known", markup=False)
+            out.print(
+                f"{path}: {plural(report.imported, 'flag')} imported, {report.duplicates} already known", markup=False
+            )
     except ReviewerError as exc:
         fail(str(exc))

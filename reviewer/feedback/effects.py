@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,8 @@ import numpy as np
 from reviewer.feedback.models import Flag
 from reviewer.feedback.store import text_sha256
 from reviewer.models import BrandFinding, Evidence, ObjectionFinding, Quote, Theme
-from reviewer.text import _STOPWORDS, detect_language, words
+from reviewer.objections import themes as theme_model
+from reviewer.text import detect_language
 
 if TYPE_CHECKING:
     from reviewer.drafts import Draft
@@ -30,18 +30,12 @@ if TYPE_CHECKING:
     from reviewer.graph.context import ReviewContext
     from reviewer.review.relevance import RelevantTheme
 
-# Calibrated on the demo corpus with the static embeddings: a flag's best similarity to the wrong
-# theme reaches ~0.62 (to the right one 0.55-0.60), so similarity alone must also share a term.
-JOIN_SIMILARITY = 0.45  # ... with at least one of the theme's terms in the flag
-JOIN_SIMILARITY_ALONE = 0.80  # ... or this close without a shared term
-FOUND_MERGE = 0.75  # two unassigned flags this close found one theme together
 # Different demo drafts are at most 0.92 alike as whole texts; a lightly edited draft stays > 0.99.
 SIMILAR_DRAFT = 0.97
 FLAGGED_RELEVANCE = 1.0  # above any computed relevance (at most 1.0): flagged themes come first
 GOOD_BOOST = 0.1  # relevance added per good catch on a theme (three at most)
-MIN_KEYWORD = 4  # shorter words match too much by prefix ("app" in "approval")
-DISTINCTIVE_SHARE = 0.05  # a founded theme's keyword is named in fewer than this share of call notes
 NOISY_AT = 3  # a rule or theme with this many wrong-finding flags is reported as noisy
+KEYWORDS_PER_FOUNDED = 8
 
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:our\s+)?(?:customers?|prospects?|buyers?|clients?|they|people|kunden|interessenten)\s+)?"
@@ -49,11 +43,6 @@ _LEAD_IN = re.compile(
     r"(?:ask(?:ing|ed|s)?|want(?:s|ed)?\s+to\s+know|wonder(?:ing|s)?|say(?:ing|s)?|worr(?:y|ied|ies)|"
     r"fragen|fragt|wollen\s+wissen|sagen)\s+(?:(?:us|me)\s+)?(?:whether|if|about|that|ob|nach|wie|dass)?\s*",
     re.IGNORECASE,
-)
-_FLAG_STOP = set(
-    "customer customers prospect prospects client clients keep keeps kept asking ask asks asked always often "
-    "still whether want wants know wonder say says saying worried worry really lot kunden fragen fragt immer "
-    "wieder wollen wissen ob nach this that these there does doesn't don't it's".split()
 )
 
 
@@ -72,7 +61,14 @@ def flag_evidence(flag: Flag) -> Evidence:
 
 
 def group_missed(flags: list[Flag], ctx: ReviewContext) -> list[FlagGroup]:
-    """Each missed-objection flag with the theme it joins or founds."""
+    """Each missed-objection flag with the theme it joins or founds, by the rule mining places statements.
+
+    A flag naming a mined theme joins it. Any other flag joins the nearest mined theme when it lies
+    within that theme's radius (`themes.assign`, as every mined statement does), measured among the
+    theme's quotes, which are sentences like the flag; else it joins a theme founded by earlier flags
+    within the same radius, or founds one. Founded themes are labelled and given terms the way mined
+    ones are (a representative customer sentence; class-based TF-IDF against the calls' words).
+    """
     mined = {t.theme_id: t for t in ctx.themes}
     groups: dict[str, FlagGroup] = {}
     loose: list[Flag] = []
@@ -81,90 +77,96 @@ def group_missed(flags: list[Flag], ctx: ReviewContext) -> list[FlagGroup]:
             groups.setdefault(flag.theme_id, FlagGroup(mined[flag.theme_id])).flags.append(flag)
         else:
             loose.append(flag)
+    if not loose:
+        return list(groups.values())
+    vectors = ctx.embedder.embed([f.text or "" for f in loose])
+    ids, centroids, radii = _theme_geometry(ctx)
+    placed = theme_model.assign(vectors, centroids, radii)
     founded: list[tuple[np.ndarray, FlagGroup]] = []
     founded_by_id: dict[str, FlagGroup] = {}
-    vectors = ctx.embedder.embed([f.text or "" for f in loose]) if loose else np.zeros((0, 1))
-    for flag, vector in zip(loose, vectors):
+    founding_radius = float(np.median(radii)) if len(radii) else theme_model.RADIUS_QUANTILE
+    for flag, vector, at in zip(loose, vectors, placed):
         named = founded_by_id.get(flag.theme_id or "")
         if named is not None:  # a later flag naming a theme that flags founded
             named.flags.append(flag)
             continue
-        theme_id = _nearest_theme(flag, vector, ctx)
-        if theme_id is not None:
+        if at >= 0:
+            theme_id = ids[int(at)]
             groups.setdefault(theme_id, FlagGroup(mined[theme_id])).flags.append(flag)
             continue
-        best = max(((float(v @ vector), g) for v, g in founded), key=lambda pair: pair[0], default=None)
-        if best is not None and best[0] >= FOUND_MERGE:
-            best[1].flags.append(flag)
+        joined = -1
+        if founded:
+            own = np.stack([v for v, _ in founded])
+            joined = int(theme_model.assign(vector[None, :], own, np.full(len(own), founding_radius))[0])
+        if joined >= 0:
+            founded[joined][1].flags.append(flag)
         else:
             group = FlagGroup(_placeholder(flag), [flag], founded=True)
             founded.append((vector, group))
             founded_by_id[group.theme.theme_id] = group
-    background = _background(ctx) if founded else []
+    background = _background(ctx) if founded else (Counter(), 0)
     for _, group in founded:
         group.theme = founded_theme(group.flags, background)
         groups[group.theme.theme_id] = group
     return list(groups.values())
 
 
-_BACKGROUNDS: dict[tuple[str, str], list[str]] = {}
-
-
-def _background(ctx: ReviewContext) -> list[str]:
-    """The call notes' texts (once per corpus version): what is common talk, not a distinct objection."""
-    if ctx.store is None:
-        return [q.quote for t in ctx.themes for q in [*t.quotes, *t.answers]]
-    key = (str(ctx.settings.data_dir.resolve()), ctx.store.corpus_version)
-    if key not in _BACKGROUNDS:
-        _BACKGROUNDS.clear()
-        _BACKGROUNDS[key] = [n.text for n in ctx.store.iter_notes()]
-    return _BACKGROUNDS[key]
-
-
-def _nearest_theme(flag: Flag, vector: np.ndarray, ctx: ReviewContext) -> str | None:
-    terms = set(_keywords([flag.text or ""]))
-    best: tuple[float, str] | None = None
+def _theme_geometry(ctx: ReviewContext) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each mined theme's centroid and radius among its quote vectors (the space a flag is in)."""
+    ids, centroids, radii = [], [], []
     for theme in ctx.themes:
         vectors = ctx.theme_vectors.get(theme.theme_id)
         if vectors is None or not len(vectors):
             continue
-        similarity = float((vectors @ vector).max())
-        shared = len(terms & (set(theme.keywords[:8]) | set(words(theme.label))))
-        if (shared and similarity >= JOIN_SIMILARITY) or similarity >= JOIN_SIMILARITY_ALONE:
-            score = similarity + 0.1 * min(shared, 2)
-            if best is None or score > best[0]:
-                best = (score, theme.theme_id)
-    return best[1] if best else None
+        centroid = vectors.mean(axis=0)
+        centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-9)
+        ids.append(theme.theme_id)
+        centroids.append(centroid)
+        radii.append(float(np.quantile(vectors @ centroid, theme_model.RADIUS_QUANTILE)))
+    if not ids:
+        return [], np.zeros((0, 1), dtype=np.float32), np.zeros(0)
+    return ids, np.stack(centroids).astype(np.float32), np.array(radii)
+
+
+_BACKGROUNDS: dict[tuple[str, str], tuple[Counter[str], int]] = {}
+
+
+def _background(ctx: ReviewContext) -> tuple[Counter[str], int]:
+    """In how many calls each word occurs (once per corpus version): common talk, not a distinct concern."""
+    if ctx.store is None:
+        return theme_model.document_frequency(q.quote for t in ctx.themes for q in [*t.quotes, *t.answers])
+    key = (str(ctx.settings.data_dir.resolve()), ctx.store.corpus_version)
+    if key not in _BACKGROUNDS:
+        _BACKGROUNDS.clear()
+        _BACKGROUNDS[key] = theme_model.document_frequency(n.text for n in ctx.store.iter_notes())
+    return _BACKGROUNDS[key]
 
 
 def _placeholder(flag: Flag) -> Theme:
     return Theme(theme_id=f"flag-{flag.id}", label="", frequency=1, loss_rate=None)
 
 
-def founded_theme(flags: list[Flag], background: Sequence[str] = ()) -> Theme:
-    """A theme founded by flags no mined theme covers; its keywords let the offline judge decide.
+def founded_theme(flags: list[Flag], background: tuple[Counter[str], int] | None = None) -> Theme:
+    """A theme founded by flags no mined theme covers, labelled and given terms as mined themes are.
 
-    The coverage judge counts a theme's terms named in a sentence (by prefix), so only the flag's
-    distinctive words are kept: words common in the call notes ("invoices", "approve" for an
-    invoicing product) would make every draft answer it.
+    Its terms are the flags' words that are distinctive against the calls' words (class-based
+    TF-IDF), so a word common in every call (the offer's own name) cannot make every draft answer it.
     """
     texts = [f.text or "" for f in flags]
-    lowered = [b.lower() for b in background]
-    limit = max(2, int(DISTINCTIVE_SHARE * len(lowered)))
-
-    def distinctive(word: str) -> bool:
-        prefix = re.compile(r"\b" + re.escape(word))
-        return len(word) >= MIN_KEYWORD and sum(bool(prefix.search(b)) for b in lowered) < limit
-
+    calls, total = background or (Counter(), 0)
+    own = theme_model.term_counts(label_from_text(t) for t in texts)
+    keywords = theme_model.class_tfidf([own, calls])[0] if own else []
+    keywords = [k for k in keywords if calls[k] < theme_model.FOUNDED_TERM_SHARE * total or total == 0]
     dates = sorted(f.created_at[:10] for f in flags)
+    frequency = len({f.note_id for f in flags})
     return Theme(
         theme_id=f"flag-{flags[0].id}",
-        label=label_from_text(texts[0]),
+        label=theme_model.representative_label([label_from_text(t) for t in texts]),
         description=texts[0],
-        keywords=[w for w in _keywords(texts) if distinctive(w)][:8],
-        frequency=len(flags),
+        keywords=keywords[:KEYWORDS_PER_FOUNDED],
+        frequency=frequency,
         loss_rate=None,
-        impact=0.0,
+        impact=theme_model.impact(frequency, None),
         languages=sorted({detect_language(t) for t in texts}),
         first_seen=dates[0],
         last_seen=dates[-1],
@@ -179,12 +181,6 @@ def label_from_text(text: str, limit: int = 60) -> str:
     core = _LEAD_IN.sub("", " ".join(text.split())).strip(" .?!\"'“”„") or text.strip()
     core = core[0].upper() + core[1:] if core else "Flagged objection"
     return core if len(core) <= limit else core[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _keywords(texts: list[str]) -> list[str]:
-    stop = _STOPWORDS["en"] | _STOPWORDS["de"] | _FLAG_STOP
-    counts = Counter(w for t in texts for w in words(t) if len(w) > 2 and w not in stop and not w.isdigit())
-    return [w for w, _ in counts.most_common()]
 
 
 # --- the review's retrieve step ----------------------------------------------------------------

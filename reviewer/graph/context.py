@@ -91,20 +91,26 @@ def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:
         t.theme_id: np.stack([phrase_vectors[q.quote] for q in t.quotes] + [phrase_vectors[t.label]]) for t in themes
     }
     guidelines_dir = settings.guidelines
-    vale_ini = guidelines_dir / ".vale.ini"
-    ruleset = (
-        load_rules(config=vale_ini)
-        if vale_ini.exists()
-        else (load_rules(styles=guidelines_dir / "styles") if (guidelines_dir / "styles").is_dir() else None)
-    )
-    guideline_file = guidelines_dir / "guidelines.md"
-    guidelines = guideline_file.read_text("utf-8") if guideline_file.exists() else ""
+    ruleset, guidelines = None, ""
+    if guidelines_dir is not None:  # no brand rules unless a team configures its guidelines
+        vale_ini = guidelines_dir / ".vale.ini"
+        ruleset = (
+            load_rules(config=vale_ini)
+            if vale_ini.exists()
+            else (load_rules(styles=guidelines_dir / "styles") if (guidelines_dir / "styles").is_dir() else None)
+        )
+        guideline_file = guidelines_dir / "guidelines.md"
+        guidelines = guideline_file.read_text("utf-8") if guideline_file.exists() else ""
     if llm is None and not settings.offline:
         from reviewer.llm import LLMClient
 
         llm = LLMClient(settings)
     rules_digest = hashlib.sha256()
-    for path in sorted(p for p in guidelines_dir.rglob("*") if p.is_file()) if guidelines_dir.is_dir() else []:
+    for path in (
+        sorted(p for p in guidelines_dir.rglob("*") if p.is_file())
+        if guidelines_dir and guidelines_dir.is_dir()
+        else []
+    ):
         rules_digest.update(path.as_posix().encode() + path.read_bytes())
     flags = open_flags(settings)
     return ReviewContext(

@@ -139,7 +139,7 @@ def suggest(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, An
     top_impact = max((t.theme.impact for t in themes.values()), default=0.0)
     draft = state["draft"]
     findings = [
-        to_finding(v, themes[v.theme_id], top_impact, draft.language)
+        to_finding(v, themes[v.theme_id], top_impact, draft.language, draft.text)
         for v in state.get("verdicts", [])
         if v.theme_id in themes
     ]

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 from pydantic import BaseModel
 
 from reviewer.atomic import write_atomic
 from reviewer.embeddings import Embedder, backend_name, get_embedder
 from reviewer.models import CallNote, Theme
-from reviewer.objections.extract import Statement, extract_statements
+from reviewer.objections.mining import Concerns, MiningState, concerns_of, facts_of, full_mine, themes_of, update
 from reviewer.objections.taxonomy import load_taxonomy
-from reviewer.objections.themes import build_themes
 from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store, read_manifest
 
-# Bump when extraction or grouping changes, so stored themes are rebuilt.
-MINING_VERSION = "12"
+# Bump when extraction or grouping changes, so stored themes and mining states are rebuilt.
+MINING_VERSION = "13"
+PAGE_NOTES = 2000  # notes read from the store at a time by a full mine
 
 
 class ThemeSnapshot(BaseModel):
@@ -29,14 +29,23 @@ class ThemeSnapshot(BaseModel):
     note_texts: dict[str, str]
 
 
-def themes_path(settings: Settings, corpus_version: str, embedding_model: str) -> Path:
+def _mining_key(settings: Settings, embedding_model: str) -> str:
     taxonomy = load_taxonomy(settings.taxonomy)
-    key = "|".join([MINING_VERSION, corpus_version, embedding_model, taxonomy.digest if taxonomy else "none"])
+    return "|".join([MINING_VERSION, embedding_model, taxonomy.digest if taxonomy else "none"])
+
+
+def themes_path(settings: Settings, corpus_version: str, embedding_model: str) -> Path:
+    key = _mining_key(settings, embedding_model) + "|" + corpus_version
     return settings.data_dir / "themes" / f"themes-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
+def state_path(settings: Settings, embedding_model: str) -> Path:
+    key = _mining_key(settings, embedding_model)
+    return settings.data_dir / "themes" / f"state-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
 def load_snapshot(settings: Settings, store: NoteStore | None = None) -> ThemeSnapshot:
-    """The themes of the current corpus: read from disk, built only when the corpus changed.
+    """The themes of the current corpus: read from disk, updated only when the corpus changed.
 
     With the embedded store the corpus version is read from its manifest, so a review whose
     themes are on disk never has to open Chroma.
@@ -57,26 +66,104 @@ def load_themes(settings: Settings, store: NoteStore | None = None) -> list[Them
     return load_snapshot(settings, store).themes
 
 
-def refresh_snapshot(settings: Settings, store: NoteStore | None = None) -> ThemeSnapshot:
-    """Mine the stored notes and save their themes for this corpus version."""
+def read_state(settings: Settings, embedding_model: str) -> MiningState | None:
+    """The mining state of an earlier run with the same method, model and taxonomy, if any."""
+    path = state_path(settings, embedding_model)
+    if not path.exists():
+        return None
+    try:
+        state = MiningState.model_validate_json(path.read_bytes())
+    except ValueError:  # an older or damaged state is rebuilt, never trusted
+        return None
+    return state if state.key == _mining_key(settings, embedding_model) else None
+
+
+def refresh_snapshot(
+    settings: Settings, store: NoteStore | None = None, *, rebuild: bool = False, llm: Any = None
+) -> ThemeSnapshot:
+    """Bring the themes up to date with the stored notes and save them for this corpus version.
+
+    New notes join the existing themes (an update); the themes are fitted again (a full mine) on
+    `rebuild`, when notes were removed or changed, or when the new notes drift from the themes.
+    With a model configured, themes without a model-given name are named in one call.
+    """
     store = store or open_store(settings)
-    notes = {n.note_id: n for n in store.iter_notes()}
-    themes = mine_themes(list(notes.values()), settings, get_embedder(settings))
-    cited = {q.note_id for t in themes for q in [*t.quotes, *t.answers]}
-    snapshot = ThemeSnapshot(themes=themes, note_texts={i: notes[i].text for i in sorted(cited) if i in notes})
+    taxonomy = load_taxonomy(settings.taxonomy)
+    embedder = get_embedder(settings)
+    key = _mining_key(settings, store.embedding_model)
+    versions = store.note_versions()
+    previous = read_state(settings, store.embedding_model)
+    state = None if rebuild else previous
+    if state is not None:
+        removed = set(state.notes) - set(versions)
+        changed = any(state.notes.get(i, v) != v for i, v in versions.items())
+        added = [i for i in versions if i not in state.notes]
+        if removed or changed:
+            state = None
+        elif added:
+            notes = list(store.get_notes(added).values())
+            chunks, vectors = store.chunk_vectors(added)
+            fresh = concerns_of(notes, chunks, vectors)
+            if not update(state, facts_of(notes), fresh, {i: versions[i] for i in added}, taxonomy, embedder):
+                state = None
+    if state is None:
+        # Page by page: a note's text is needed only to extract its concerns, never all at once.
+        facts, parts = {}, []
+        for page in _pages(store.iter_notes(), PAGE_NOTES):
+            chunks, vectors = store.chunk_vectors([n.note_id for n in page])
+            parts.append(concerns_of(page, chunks, vectors))
+            facts.update(facts_of(page))
+        state = full_mine(facts, Concerns.joined(parts), versions, taxonomy, embedder, key, previous)
+    if llm is None and not settings.offline:
+        from reviewer.llm import LLMClient
+
+        llm = LLMClient(settings)
+    if llm is not None:
+        from reviewer.objections.naming import name_themes
+
+        name_themes(llm, state)
+    write_atomic(state_path(settings, store.embedding_model), state.model_dump_json())
+    themes = themes_of(state)
+    cited = sorted({q.note_id for t in themes for q in [*t.quotes, *t.answers]})
+    texts = {i: n.text for i, n in store.get_notes(cited).items()}
+    snapshot = ThemeSnapshot(themes=themes, note_texts=texts)
     write_atomic(themes_path(settings, store.corpus_version, store.embedding_model), snapshot.model_dump_json())
     return snapshot
 
 
-def refresh_themes(settings: Settings, store: NoteStore | None = None) -> list[Theme]:
-    return refresh_snapshot(settings, store).themes
+def _pages(notes: Iterator[CallNote], size: int) -> Iterator[list[CallNote]]:
+    page: list[CallNote] = []
+    for note in notes:
+        page.append(note)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def refresh_themes(settings: Settings, store: NoteStore | None = None, *, rebuild: bool = False) -> list[Theme]:
+    return refresh_snapshot(settings, store, rebuild=rebuild).themes
 
 
 def mine_themes(notes: list[CallNote], settings: Settings, embedder: Embedder) -> list[Theme]:
-    """Themes from notes in memory (no store): extraction, embedding with a cache, grouping."""
-    statements: list[Statement] = [s for note in notes for s in extract_statements(note)]
-    vectors = _embed_cached(statements, embedder, settings)
-    return build_themes(statements, vectors, {n.note_id: n for n in notes}, load_taxonomy(settings.taxonomy), embedder)
+    """Themes from notes in memory (no store): chunked and embedded exactly as ingest stores them."""
+    return themes_of(mine_state(notes, settings, embedder))
+
+
+def mine_state(notes: list[CallNote], settings: Settings, embedder: Embedder) -> MiningState:
+    """A full mine of notes in memory, for benchmarks and tests."""
+    import numpy as np
+
+    from reviewer.ingest.chunking import chunk_note
+
+    chunks = [c for note in notes for c in chunk_note(note)]
+    vectors = embedder.embed([c.text for c in chunks]) if chunks else np.zeros((0, 1), dtype=np.float32)
+    versions = {n.note_id: "" for n in notes}
+    key = _mining_key(settings, embedder.name)
+    return full_mine(
+        notes, concerns_of(notes, chunks, vectors), versions, load_taxonomy(settings.taxonomy), embedder, key
+    )
 
 
 def filter_themes(
@@ -98,27 +185,3 @@ def filter_themes(
     ]
     kept.sort(key=lambda t: (-t.impact, t.theme_id))
     return kept[:top] if top else kept
-
-
-def _embed_cached(statements: list[Statement], embedder: Embedder, settings: Settings) -> np.ndarray:
-    """Statement vectors, reusing those computed by earlier runs (pays off with slow embedders)."""
-    if not statements:
-        return np.zeros((0, 1), dtype=np.float32)
-    cache_path = settings.data_dir / "themes" / f"vectors-{_slug(embedder.name)}.npz"
-    cache: dict[str, np.ndarray] = {}
-    if cache_path.exists():
-        with np.load(cache_path) as stored:
-            cache = dict(zip(stored["keys"].tolist(), stored["vectors"]))
-    keys = [hashlib.sha1(s.text.encode()).hexdigest() for s in statements]
-    missing = sorted({k: s.text for k, s in zip(keys, statements) if k not in cache}.items())
-    if missing:
-        fresh = embedder.embed([text for _, text in missing])
-        cache.update({k: v for (k, _), v in zip(missing, fresh)})
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=np.array(list(cache)), vectors=np.stack(list(cache.values())))
-        write_atomic(cache_path, buffer.getvalue())
-    return np.stack([cache[k] for k in keys])
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-." else "_" for c in name)

@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
-from reviewer.models import Evidence, ObjectionFinding, Severity
+import re
+
+from reviewer.models import Evidence, ObjectionFinding, Quote, Severity
 from reviewer.review.coverage import CoverageVerdict
 from reviewer.review.relevance import RelevantTheme
-from reviewer.text import detect_language
+from reviewer.text import STOPWORDS, detect_language, sentences, words
 
 HIGH_LOSS = 0.4  # themes lost at least this often are errors when a draft ignores them
 HIGH_IMPACT_SHARE = 0.5  # ... and when their impact is at least this share of the top theme's
 
-_TEMPLATES = {
+# What to say when no rep's answer can be turned into copy: guidance in the draft's language.
+_GUIDANCE = {
     "en": {
-        "unaddressed": "Answer this objection: customers asked “{quote}” in {frequency} calls{loss}. {answer}",
-        "partial": "Make the answer concrete and provable (who, how long, which certificate or system). {answer}",
-        "contradicted": "“{span}” promises what {frequency} calls doubt, e.g. “{quote}”. Replace it with a "
-        "claim you can prove. {answer}",
-        "addressed": "Keep this: it answers an objection raised in {frequency} calls.",
-        "answer": "In won deals reps answered: “{text}”",
-        "loss": " ({loss:.0%} of them lost)",
+        "unaddressed": "Add a short passage on {topic}: what you offer, one proof (a figure, a certificate, "
+        "a customer) and the next step.",
+        "partial": "Make the passage on {topic} concrete: name who, how long, or which certificate or system.",
+        "contradicted": "Replace “{span}” with a claim about {topic} you can prove.",
+        "addressed": "Keep this: it answers what customers ask about {topic}.",
     },
     "de": {
-        "unaddressed": "Beantworten Sie diesen Einwand: Kunden sagten „{quote}“ in {frequency} Gesprächen"
-        "{loss}. {answer}",
-        "partial": "Machen Sie die Antwort konkret und belegbar (wer, wie lange, welches Zertifikat oder "
-        "System). {answer}",
-        "contradicted": "„{span}“ verspricht, was {frequency} Gespräche bezweifeln, z. B. „{quote}“. Ersetzen "
-        "Sie es durch eine belegbare Aussage. {answer}",
-        "addressed": "Beibehalten: Das beantwortet einen Einwand aus {frequency} Gesprächen.",
-        "answer": "In gewonnenen Deals antworteten die Reps: „{text}“",
-        "loss": " ({loss:.0%} davon verloren)",
+        "unaddressed": "Ergänzen Sie einen kurzen Absatz zu {topic}: was Sie bieten, ein Beleg (eine Zahl, "
+        "ein Zertifikat, ein Kunde) und der nächste Schritt.",
+        "partial": "Machen Sie den Absatz zu {topic} konkret: wer, wie lange, welches Zertifikat oder System.",
+        "contradicted": "Ersetzen Sie „{span}“ durch eine belegbare Aussage zu {topic}.",
+        "addressed": "Beibehalten: Das beantwortet, was Kunden zu {topic} fragen.",
     },
 }
+# Conversational openers reps use in calls that copy never starts with (language-general fillers).
+_OPENERS = re.compile(
+    r"^(?:(?:yes|no|yeah|sure|right|well|so|look|honestly|absolutely|exactly|good question|fair question|"
+    r"that's a fair (?:challenge|point|question)|great question|ja|nein|genau|klar|also|gute frage|"
+    r"berechtigte frage|verstehe|da kommen wir ihnen entgegen)[,.!:;]?\s+)+",
+    re.I,
+)
+# Sentences in the rep's own first person singular are conversation, not copy ("I'll send you ...").
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'll|I've|me|my|ich|mir|mich|mein\w*)\b")
+_POSSESSIVE = re.compile(r"\b([A-ZÄÖÜ][\w-]+)['’]s\b")  # "Payzio's quote": a name, even first in a sentence
+_CAPITALISED = re.compile(r"(?<=[a-z,]\s)([A-Z][a-z][\w-]*)")  # "With Close on NetSuite": Close
+_NAME = re.compile(r"(?<=\w\s)([A-ZÄÖÜ][\w-]*[A-Z0-9][\w-]*|[A-ZÄÖÜ][a-zäöüß]+[A-Z][\w-]*)")  # SAP, DATEV, SuiteApp
 
 
 def severity_for(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: float) -> Severity:
@@ -47,11 +56,21 @@ def severity_for(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: 
     return "suggestion"
 
 
-def to_finding(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: float, language: str) -> ObjectionFinding:
-    """The user-facing finding for a verdict, with evidence and a suggestion in the draft's language."""
+def to_finding(
+    verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: float, language: str, draft_text: str = ""
+) -> ObjectionFinding:
+    """The user-facing finding for a verdict, with evidence and a suggestion in the draft's language.
+
+    The suggestion is copy to paste when there is some: the model's own wording, else a won deal's
+    answer in the draft's language that speaks of what the draft speaks of.
+    """
     theme = relevant.theme
     chosen = sorted(relevant.evidence, key=lambda e: e.note_id not in verdict.evidence_ids)
     evidence = list(relevant.flagged) + chosen
+    copy = None
+    if verdict.status != "addressed":
+        topic = [*theme.keywords, *theme.answer_keywords]
+        copy = verdict.suggestion or copy_from_answers(theme.answers, language, draft_text, topic)
     return ObjectionFinding(
         finding_id=f"objection:{theme.theme_id}",
         theme_id=theme.theme_id,
@@ -62,33 +81,61 @@ def to_finding(verdict: CoverageVerdict, relevant: RelevantTheme, top_impact: fl
         loss_rate=theme.loss_rate,
         evidence=evidence,
         draft_span=verdict.span,
-        suggestion=verdict.suggestion or suggestion_text(verdict, relevant, evidence, language),
+        suggestion=copy or guidance(verdict, theme.label, language),
+        suggested_copy=copy,
         answers=[Evidence(**a.model_dump()) for a in theme.answers],
         rationale=verdict.rationale,
     )
 
 
-def suggestion_text(verdict: CoverageVerdict, relevant: RelevantTheme, evidence: list[Evidence], language: str) -> str:
-    texts = _TEMPLATES.get(language, _TEMPLATES["en"])
-    theme = relevant.theme
-    # A won deal's answer, in the draft's language when there is one.
-    won = sorted(
-        (a for a in theme.answers if a.outcome == "won"),
-        key=lambda a: (a.language or detect_language(a.quote)) != language,
-    )
-    answer = texts["answer"].format(text=_clip(won[0].quote)) if won else ""
-    loss = texts["loss"].format(loss=theme.loss_rate) if theme.loss_rate else ""
-    return (
-        texts[verdict.status]
-        .format(
-            quote=_clip(evidence[0].quote) if evidence else theme.label,
-            frequency=theme.frequency,
-            loss=loss,
-            answer=answer,
-            span=_clip(verdict.span.text) if verdict.span else "",
-        )
-        .strip()
-    )
+def guidance(verdict: CoverageVerdict, topic: str, language: str) -> str:
+    """What to change, in the draft's language, when there is no copy to offer."""
+    texts = _GUIDANCE.get(language, _GUIDANCE["en"])
+    span = _clip(verdict.span.text, 120) if verdict.span else topic
+    return texts[verdict.status].format(topic=f"“{topic}”" if language == "en" else f"„{topic}“", span=span)
+
+
+def copy_from_answers(
+    answers: list[Quote], language: str, draft_text: str, topic: list[str], limit: int = 2
+) -> str | None:
+    """Copy built from reps' answers in won deals: their factual sentences, in the draft's language.
+
+    Sentences are kept when they are in the draft's language, name one of the theme's terms, are not
+    small talk or the rep's own first person, and name no product, vendor or system the draft does
+    not name (an answer about another product is not copy for this one). The best one or two, by
+    the draft's words they share, are joined into a passage.
+    """
+    draft_words = set(words(draft_text))
+    terms = [t.lower() for t in topic if t.strip()]
+    scored: list[tuple[float, int, str]] = []
+    for rank, answer in enumerate(a for a in answers if a.outcome == "won"):
+        for sentence in sentences(answer.quote):
+            line = _OPENERS.sub("", sentence.strip()).strip()
+            if len(words(line)) < 5 or line.endswith("?") or _FIRST_PERSON.search(line):
+                continue
+            if detect_language(line, default=language) != language:
+                continue
+            lowered = line.lower()
+            if terms and not any(re.search(rf"\b{re.escape(t)}", lowered) for t in terms):
+                continue
+            names = {n.lower() for n in _NAME.findall(line)} | {n.lower() for n in _POSSESSIVE.findall(line)}
+            if language == "en":  # English capitalises names only; German capitalises every noun
+                names |= {n.lower() for n in _CAPITALISED.findall(line)}
+            if draft_words and names - draft_words:
+                continue
+            shared = len((set(words(line)) & draft_words) - STOPWORDS)
+            if draft_words and not shared:  # copy that shares no word with the draft belongs elsewhere
+                continue
+            scored.append((-shared, rank, line[0].upper() + line[1:]))
+    if not scored:
+        return None
+    picked: list[str] = []
+    for _, _, line in sorted(scored):
+        if line not in picked:
+            picked.append(line if line[-1] in ".!" else line + ".")
+        if len(picked) == limit:
+            break
+    return _clip(" ".join(picked), 320)
 
 
 def _clip(text: str, limit: int = 200) -> str:

@@ -10,6 +10,29 @@ from reviewer.errors import ConfigError
 from reviewer.rules.definitions import Rule, UnsupportedRule, build_rule, load_rule
 from reviewer.rules.model import LEVELS
 
+_ALIASES = {
+    "markdown": "md",
+    "md": "md",
+    "mdx": "mdx",
+    "html": "html",
+    "htm": "html",
+    "txt": "txt",
+    "text": "txt",
+    "plain": "txt",
+    "rst": "rst",
+    "adoc": "adoc",
+    "asciidoc": "adoc",
+}
+
+
+def normalize_format(fmt: str) -> str:
+    """Canonical format name for md/markdown/html/txt/rst/adoc; ValueError otherwise."""
+    key = fmt.lower().lstrip(".")
+    if key not in _ALIASES:
+        raise ValueError(f"unsupported format {fmt!r}; use one of md, mdx, html, txt, rst, adoc")
+    return _ALIASES[key]
+
+
 _SWITCH = {"YES": True, "NO": False, "TRUE": True, "FALSE": False, "ON": True, "OFF": False}
 
 
@@ -34,6 +57,7 @@ class RuleSet:
     global_styles: list[str] = field(default_factory=list)
     global_checks: dict[str, bool | str] = field(default_factory=dict)
     config_path: Path | None = None
+    formats: dict[str, str] = field(default_factory=dict)  # `[formats]`: extension -> format, e.g. mdx -> md
 
     def rules_for(self, path: str) -> list[tuple[Rule, str]] | None:
         """(rule, level) pairs enabled for a file path; None when no section covers it."""
@@ -124,6 +148,17 @@ def _switch(path: Path, key: str, value: str) -> bool | str:
     raise ConfigError(path, f"'{key} = {value}': expected YES, NO or a level")
 
 
+def _formats(config: Path, keys: dict[str, str]) -> dict[str, str]:
+    """The `[formats]` section: `mdx = md` lints .mdx files as Markdown."""
+    mapped = {}
+    for ext, fmt in keys.items():
+        try:
+            mapped[ext.lower().lstrip(".")] = normalize_format(fmt)
+        except ValueError as exc:
+            raise ConfigError(config, f"[formats] {ext} = {fmt}: {exc}") from exc
+    return mapped
+
+
 def load_config(config: Path) -> RuleSet:
     """Load a .vale.ini and every style it references."""
     top, raw_sections = parse_ini(config)
@@ -140,8 +175,10 @@ def load_config(config: Path) -> RuleSet:
     sections, wanted, global_checks = [], set(), {}
     global_styles = _split(top.get("BasedOnStyles", ""))
     wanted.update(global_styles)
+    formats: dict[str, str] = {}
     for glob, keys in raw_sections:
         if glob.lower() == "formats":
+            formats.update(_formats(config, keys))
             continue
         section = Section(glob, glob_to_regex(glob))
         for key, value in keys.items():
@@ -159,7 +196,13 @@ def load_config(config: Path) -> RuleSet:
             global_checks[key] = _switch(config, key, value)
             wanted.add(key.split(".", 1)[0])
     ruleset = RuleSet(
-        {}, sections, LEVELS[level], global_styles=global_styles, global_checks=global_checks, config_path=config
+        {},
+        sections,
+        LEVELS[level],
+        global_styles=global_styles,
+        global_checks=global_checks,
+        config_path=config,
+        formats=formats,
     )
     for style in sorted(wanted):
         _load_style(ruleset, styles_dir, style, vocab)

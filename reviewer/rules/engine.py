@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import regex
@@ -13,15 +13,17 @@ import regex
 from reviewer.errors import InputError
 from reviewer.models import BrandFinding, Span
 from reviewer.rules.checks import Existence, Occurrence, Repetition, Substitution
-from reviewer.rules.config import RuleSet
+from reviewer.rules.config import RuleSet, normalize_format
 from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
 from reviewer.rules.model import Block, FileState, Hit
 from reviewer.rules.plain import adoc_blocks, rst_blocks, text_blocks
 from reviewer.rules.sentences import split_sentences
+from reviewer.text import decode_text, mask_mdx, switched_off, vale_switches
 
 FORMATS = {
     ".md": "md",
+    ".mdx": "mdx",
     ".markdown": "md",
     ".mdown": "md",
     ".mkd": "md",
@@ -35,29 +37,23 @@ FORMATS = {
     ".asciidoc": "adoc",
     ".asc": "adoc",
 }
-_ALIASES = {
-    "markdown": "md",
-    "md": "md",
-    "html": "html",
-    "htm": "html",
-    "txt": "txt",
-    "text": "txt",
-    "plain": "txt",
-    "rst": "rst",
-    "adoc": "adoc",
-    "asciidoc": "adoc",
+
+
+def mdx_blocks(text: str) -> Document:
+    """MDX as Vale reads it: Markdown, without the ESM statements and JSX comments."""
+    return markdown_blocks(mask_mdx(text))
+
+
+_PARSERS = {
+    "md": markdown_blocks,
+    "mdx": mdx_blocks,
+    "html": html_blocks,
+    "txt": text_blocks,
+    "rst": rst_blocks,
+    "adoc": adoc_blocks,
 }
-_PARSERS = {"md": markdown_blocks, "html": html_blocks, "txt": text_blocks, "rst": rst_blocks, "adoc": adoc_blocks}
 _NEWLINE = re.compile("\n")
 _SKIP_DIRS = {"node_modules", "__pycache__", ".git", ".venv", "venv"}
-
-
-def normalize_format(fmt: str) -> str:
-    """Canonical format name for md/markdown/html/txt/rst/adoc; ValueError otherwise."""
-    key = fmt.lower().lstrip(".")
-    if key not in _ALIASES:
-        raise ValueError(f"unsupported format {fmt!r}; use one of md, html, txt, rst, adoc")
-    return _ALIASES[key]
 
 
 def units(doc: Document, text: str, ext: str) -> list[Block]:
@@ -168,7 +164,7 @@ def _rule_hits(rule: Rule, blocks: list[Block], corpus: _Corpus, state: FileStat
 def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
     """Findings for one document, sorted by position; spans are offsets into `text`."""
     fmt = normalize_format(fmt)
-    ext = "." + fmt
+    ext = ".md" if fmt == "mdx" else "." + fmt  # MDX is Markdown to scopes (Vale's own mapping)
     enabled = ruleset.rules_for(path or f"stdin{ext}")
     if not enabled:
         return []
@@ -195,7 +191,9 @@ def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = N
                     continue
                 findings[key] = finding
                 count += 1
-    return sorted(findings.values(), key=lambda f: (f.span.start, f.line, f.col, f.rule))
+    switches = vale_switches(text) if "vale" in text else []
+    kept = [f for f in findings.values() if not (switches and switched_off(switches, f.span.start, f.rule))]
+    return sorted(kept, key=lambda f: (f.span.start, f.line, f.col, f.rule))
 
 
 def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str, line_starts: list[int]) -> BrandFinding:
@@ -218,14 +216,21 @@ def _finding(rule: Rule, level: str, hit: Hit, block: Block, text: str, line_sta
     )
 
 
-def iter_files(paths: Iterable[Path | str]) -> list[Path]:
+def file_format(path: Path, extra: dict[str, str] | None = None) -> str | None:
+    """The format a file is linted as: the `[formats]` section's mapping first, then its extension."""
+    suffix = path.suffix.lower()
+    mapped = (extra or {}).get(suffix.lstrip("."))
+    return normalize_format(mapped) if mapped else FORMATS.get(suffix)
+
+
+def iter_files(paths: Iterable[Path | str], extra: dict[str, str] | None = None) -> list[Path]:
     """Files to lint: given files, and supported files found recursively in given folders."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                found += [Path(root) / f for f in sorted(files) if Path(f).suffix.lower() in FORMATS]
+                found += [Path(root) / f for f in sorted(files) if file_format(Path(f), extra)]
         elif p.exists():
             found.append(p)
         else:
@@ -234,22 +239,23 @@ def iter_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def read_text(path: Path) -> str:
-    """A file's text (UTF-8, BOM tolerated); InputError naming the file otherwise."""
+    """A file's text, decoded as `reviewer review` decodes drafts; InputError naming the file otherwise."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return decode_text(data, path)
 
 
-def lint_paths(paths: Iterable[Path | str], ruleset: RuleSet) -> dict[str, list[BrandFinding]]:
-    """Findings per file for files and folders (recursively, by extension)."""
+def lint_paths(
+    paths: Iterable[Path | str], ruleset: RuleSet, keep: Callable[[Path], bool] | None = None
+) -> dict[str, list[BrandFinding]]:
+    """Findings per file for files and folders (recursively, by extension); `keep` filters the files."""
     results: dict[str, list[BrandFinding]] = {}
-    for path in iter_files(paths):
-        fmt = FORMATS.get(path.suffix.lower())
+    for path in iter_files(paths, ruleset.formats):
+        if keep is not None and not keep(path):
+            continue
+        fmt = file_format(path, ruleset.formats)
         if fmt is None:
             raise InputError(path, f"unsupported file type '{path.suffix}'")
         if ruleset.rules_for(path.as_posix()) is None:

@@ -61,14 +61,16 @@ def main() -> None:
         else:
             st.caption("No missed objections flagged.")
     with right:
-        st.subheader("Noisy rules and themes")
+        st.subheader("Noisy rules and objections")
+        st.caption("Findings reps marked wrong, by the brand rule or objection that raised them.")
         wrong = facts.get("wrong_by_target", [])
+        labels = {f"objection:{t.theme_id}": t.label for t in ctx.themes}
         if wrong:
             st.dataframe(
                 pd.DataFrame(
                     [
                         {
-                            "Rule or theme": w["target"],
+                            "Rule or objection": target_name(w["target"], labels),
                             "Wrong": w["wrong"],
                             "Good catch": w.get("good", 0),
                             "Noisy": "noisy" if w.get("noisy") else "",
@@ -85,6 +87,15 @@ def main() -> None:
     if last:
         with st.expander("Last evaluation run"):
             st.json(last)
+
+
+def target_name(target: str, labels: dict[str, str]) -> str:
+    """A flag's target in words: an objection by its label, a brand rule by its name."""
+    if target in labels:
+        return f"Objection: {labels[target]}"
+    if target.startswith("objection:"):
+        return "Objection: " + target.removeprefix("objection:").replace("_", " ").capitalize()
+    return f"Brand rule {target}"
 
 
 main()

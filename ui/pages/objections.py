@@ -16,7 +16,10 @@ ANY = "Any"
 
 def main() -> None:
     st.title("Objections customers raise")
-    st.caption("Learnt from your sales call notes. Bigger and higher means more calls and more lost deals.")
+    st.caption(
+        "Learnt from your sales call notes, highest impact first: the calls raising an objection, weighted by "
+        "how often those deals were lost (calls × (0.5 + share lost))."
+    )
     try:
         ctx = ui.review_context(ui.settings())
     except ReviewerError as exc:
@@ -44,7 +47,11 @@ def main() -> None:
         theme_card(theme)
 
 
-def chart(themes: list[Theme]) -> alt.LayerChart:
+def chart(themes: list[Theme]) -> alt.Chart:
+    """One bar per objection, longest = most calls, coloured by the share of deals lost.
+
+    Labels sit on the y axis, one per row, so they never overlap however many themes there are.
+    """
     data = pd.DataFrame(
         [
             {
@@ -56,16 +63,23 @@ def chart(themes: list[Theme]) -> alt.LayerChart:
             for t in themes
         ]
     )
-    base = alt.Chart(data).encode(
-        x=alt.X("Calls:Q", title="Calls raising it", scale=alt.Scale(zero=True)),
-        y=alt.Y("Lost:Q", title="Share of those deals lost", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    order = list(data.sort_values("Impact", ascending=False)["Objection"])
+    return (
+        alt.Chart(data)
+        .mark_bar(cornerRadiusEnd=3)
+        .encode(
+            y=alt.Y("Objection:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("Calls:Q", title="Calls raising it"),
+            color=alt.Color(
+                "Lost:Q",
+                title="Deals lost",
+                scale=alt.Scale(domain=[0, 1], scheme="orangered"),
+                legend=alt.Legend(format="%"),
+            ),
+            tooltip=["Objection", "Calls", alt.Tooltip("Lost:Q", format=".0%", title="Deals lost"), "Impact"],
+        )
+        .properties(height=max(160, 34 * len(themes)))
     )
-    points = base.mark_circle(opacity=0.75, color="#4f46e5").encode(
-        size=alt.Size("Impact:Q", legend=None, scale=alt.Scale(range=[80, 900])),
-        tooltip=["Objection", "Calls", alt.Tooltip("Lost:Q", format=".0%"), "Impact"],
-    )
-    labels = base.mark_text(align="left", dx=12, fontSize=12, color="#344054").encode(text="Objection")
-    return (points + labels).properties(height=380)
 
 
 def theme_card(theme: Theme) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import components as ui  # ui/components.py: the main script's folder is on the path
 import flagging
@@ -13,11 +15,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, load_draft_bytes
+from reviewer.drafts import SUPPORTED_SUFFIXES, Draft, draft_from_text, load_draft_bytes
 from reviewer.errors import InputError, ReviewerError
-from reviewer.graph import ReviewContext, review_draft
 from reviewer.models import BrandFinding, ObjectionFinding, Review
+from reviewer.objections.themes import impact
 from reviewer.report import counts, render
+from reviewer.text import detect_language
+
+if TYPE_CHECKING:  # reviewer.graph loads in the spinner (components.review_context), not before the title
+    from reviewer.graph import ReviewContext
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,8 @@ KIND_LABELS = {
     "partial": "partly answers",
     "contradicted": "contradicts",
 }
+# Stable labels: the selected tab is kept by its label across reruns (an Accept, a flag).
+RESULT_TABS = ["Objection coverage", "Your draft with findings", "Suggested fixes", "Flag a miss", "Download"]
 
 
 def main() -> None:
@@ -71,11 +79,11 @@ def empty_state(ctx: ReviewContext) -> None:
 
 def draft_input(ctx: ReviewContext) -> None:
     """The upload / paste area, the optional hints and the Review button."""
-    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"])
+    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"], key="input-tab", on_change="rerun")
     with upload_tab:
         limit = ctx.settings.max_draft_bytes / 1024 / 1024
         uploaded = st.file_uploader(
-            f"Markdown, text, HTML, Word or PDF, up to {limit:.0f} MB",
+            f"Markdown (also MDX), text, HTML, Word or PDF, up to {limit:.0f} MB",
             type=sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES),
             key="upload",
         )
@@ -115,6 +123,8 @@ def read_draft(ctx: ReviewContext, uploaded: UploadedFile | None, pasted: str) -
 
 def run_review(ctx: ReviewContext, draft: Draft, segment: str | None, product: str | None) -> None:
     """Run the workflow with a live step list; keep the result in the session."""
+    from reviewer.graph import review_draft
+
     started = time.perf_counter()
     with st.status("Reviewing your draft…", expanded=True) as status:
 
@@ -138,6 +148,7 @@ def run_review(ctx: ReviewContext, draft: Draft, segment: str | None, product: s
         status.update(label=f"Review ready in {elapsed:.1f} s", state="complete", expanded=False)
     for key in [k for k in st.session_state if str(k).startswith("decide-")]:
         del st.session_state[key]  # decisions belong to the previous review
+    st.session_state.pop(flagging.SAVED, None)
     st.session_state.update(
         review=review, draft=draft, segment_used=segment, product_used=product, elapsed=elapsed, flagged=False
     )
@@ -150,16 +161,13 @@ def show_review(ctx: ReviewContext, review: Review, draft: Draft) -> None:
     st.divider()
     verdict_header(ctx, review, draft)
     style = sorted([*review.brand, *review.tone], key=lambda f: f.span.start)
-    fixes = [f for f in style if f.suggestion]
-    tabs = st.tabs(
-        [
-            f"Objection coverage ({len(review.objections)})",
-            f"Your draft with findings ({len(style) + sum(1 for o in review.objections if o.draft_span)})",
-            f"Suggested fixes ({len(fixes)})",
-            "Flag a miss",
-            "Download",
-        ]
+    fixes = ready_fixes(review, draft, style)
+    marked = len(style) + sum(1 for o in review.objections if o.draft_span)
+    st.caption(
+        f"{len(review.objections)} objections checked · {marked} findings on your text · "
+        f"{len(fixes)} fixes ready to accept"
     )
+    tabs = st.tabs(RESULT_TABS, key="result-tab", on_change="rerun")
     with tabs[0]:
         coverage_map(ctx, review)
     with tabs[1]:
@@ -200,7 +208,7 @@ def verdict_header(ctx: ReviewContext, review: Review, draft: Draft) -> None:
 
 def _impact(ctx: ReviewContext, finding: ObjectionFinding) -> float:
     theme = next((t for t in ctx.themes if t.theme_id == finding.theme_id), None)
-    return theme.impact if theme is not None else finding.frequency * (finding.loss_rate or 0.0)
+    return theme.impact if theme is not None else impact(finding.frequency, finding.loss_rate)
 
 
 def coverage_map(ctx: ReviewContext, review: Review) -> None:
@@ -208,7 +216,8 @@ def coverage_map(ctx: ReviewContext, review: Review) -> None:
         st.info("No objection themes apply to this draft." if ctx.themes else ui.NO_CORPUS)
         return
     ranked = sorted(review.objections, key=lambda f: -_impact(ctx, f))
-    st.markdown("Every objection customers raise about this kind of copy, **most costly first**.")
+    st.markdown("Every objection customers raise about this kind of copy, **highest impact first**.")
+    st.caption(ranking_note())
     table = pd.DataFrame(
         [
             {
@@ -259,6 +268,18 @@ def _cell_colour(value: object) -> str:
     return f"background-color: {colour}" if colour else ""
 
 
+def ranking_note() -> str:
+    """How the coverage map is ordered and when an ignored objection blocks, from the engine's own figures."""
+    from reviewer.review.suggest import HIGH_IMPACT_SHARE, HIGH_LOSS  # loaded with the workflow already
+
+    return (
+        "Ranked by **impact**: the calls where customers raised the objection, weighted by how often those "
+        "deals were lost (calls × (0.5 + share lost)). An objection your draft ignores is an **error** when "
+        f"it is lost at least {HIGH_LOSS:.0%} of the time and its impact is at least {HIGH_IMPACT_SHARE:.0%} "
+        "of the top objection's; otherwise a warning."
+    )
+
+
 def objection_detail(review: Review, f: ObjectionFinding) -> None:
     if f.draft_span:
         st.markdown(f"**In your draft:** “{ui.md(f.draft_span.text)}”")
@@ -270,8 +291,13 @@ def objection_detail(review: Review, f: ObjectionFinding) -> None:
             meta = " · ".join(x for x in (e.outcome, e.date, e.note_id) if x)
             st.markdown(f"> “{ui.md(e.quote)}”  \n> *{ui.md(meta)}*")
     if f.suggestion and f.status != "addressed":
-        st.markdown(f"**Suggestion:** {ui.md(f.suggestion)}")
-    won = [a for a in f.answers if a.outcome == "won"][:3]
+        if f.suggested_copy:
+            st.markdown("**Suggested copy** (accept it under Suggested fixes)")
+            st.markdown(f"> {ui.md(f.suggested_copy)}")
+        else:
+            st.markdown(f"**Suggestion:** {ui.md(f.suggestion)}")
+    language = review.draft.language  # the reps' words in the draft's language only
+    won = [a for a in f.answers if a.outcome == "won" and detect_language(a.quote, default=language) == language][:3]
     if won:
         st.markdown("**In won deals reps answered**")
         for a in won:
@@ -297,7 +323,7 @@ def draft_with_findings(review: Review, draft: Draft, style: list[BrandFinding])
     )
     text_col, legend_col = st.columns([3, 2])
     with text_col:
-        st.html(ui.HIGHLIGHT_CSS + ui.highlight(draft.text, numbered))
+        st.html(ui.HIGHLIGHT_CSS + ui.document(draft, numbered))
     with legend_col:
         if numbered:
             st.html(ui.HIGHLIGHT_CSS + ui.legend(numbered, KIND_LABELS))
@@ -305,11 +331,58 @@ def draft_with_findings(review: Review, draft: Draft, style: list[BrandFinding])
             st.success("No brand, tone or claim finding on this text.", icon=":material/check_circle:")
 
 
-def suggested_fixes(review: Review, draft: Draft, fixes: list[BrandFinding]) -> None:
+@dataclass(frozen=True)
+class Fix:
+    """One change the marketer can accept: replace [start, end) of the draft with `text`."""
+
+    finding_id: str
+    severity: str
+    title: str
+    before: str
+    text: str
+    start: int
+    end: int
+
+
+def ready_fixes(review: Review, draft: Draft, style: list[BrandFinding]) -> list[Fix]:
+    """Brand fixes with a replacement, and objections that come with copy to paste."""
+    fixes = [
+        Fix(
+            f.finding_id,
+            f.severity,
+            f"line {f.line} · {f.message}",
+            f.span.text,
+            f.suggestion,
+            f.span.start,
+            f.span.end,
+        )
+        for f in style
+        if f.suggestion
+    ]
+    end = len(draft.text.rstrip())
+    for f in review.objections:
+        if f.status == "addressed" or not f.suggested_copy:
+            continue
+        title = f"{f.label}: your draft {ui.STATUS_WORDS[f.status]}"
+        if f.status == "contradicted" and f.draft_span:
+            span = f.draft_span
+            fixes.append(Fix(f.finding_id, f.severity, title, span.text, f.suggested_copy, span.start, span.end))
+        elif f.draft_span:  # a partial answer: the copy follows it
+            at = f.draft_span.end
+            fixes.append(Fix(f.finding_id, f.severity, title, "", " " + f.suggested_copy, at, at))
+        else:  # ignored: the copy becomes a paragraph at the end
+            fixes.append(Fix(f.finding_id, f.severity, title, "", "\n\n" + f.suggested_copy, end, end))
+    return fixes
+
+
+def suggested_fixes(review: Review, draft: Draft, fixes: list[Fix]) -> None:
     if not fixes:
         st.info("No finding here comes with a ready replacement. See the coverage map for what to add.")
         return
-    st.markdown("Accept a fix to apply it to the revised draft below; reject it to hide it from the count.")
+    st.markdown(
+        "Accept a fix to apply it to the revised draft below; reject it to hide it from the count. "
+        "Copy for objections comes from what reps answered in won deals (or from the model, when one is set)."
+    )
     bulk_accept, bulk_reset, _ = st.columns([1, 1, 3])
     if bulk_accept.button("Accept all", key="accept-all"):
         for f in fixes:
@@ -320,10 +393,8 @@ def suggested_fixes(review: Review, draft: Draft, fixes: list[BrandFinding]) -> 
     decisions: dict[str, str | None] = {}
     for f in fixes:
         left, right = st.columns([4, 2], vertical_alignment="center")
-        left.markdown(
-            f"{ui.badge(ui.SEVERITY_STYLE[f.severity], f.severity)} line {f.line} · {ui.md(f.message)}  \n"
-            f"~~{ui.md(f.span.text)}~~ → **{ui.md(f.suggestion or '')}**"
-        )
+        change = f"~~{ui.md(f.before)}~~ → **{ui.md(f.text)}**" if f.before else f"add: **{ui.md(f.text.strip())}**"
+        left.markdown(f"{ui.badge(ui.SEVERITY_STYLE[f.severity], f.severity)} {ui.md(f.title)}  \n{change}")
         decisions[f.finding_id] = right.segmented_control(
             "Decision",
             ["Accept", "Reject"],
@@ -332,12 +403,17 @@ def suggested_fixes(review: Review, draft: Draft, fixes: list[BrandFinding]) -> 
         )
     accepted = [f for f in fixes if decisions.get(f.finding_id) == "Accept"]
     rejected = sum(1 for f in fixes if decisions.get(f.finding_id) == "Reject")
-    replacements = [(f.span.start, f.span.end, f.suggestion or "") for f in accepted]
-    revised, skipped = ui.apply_replacements(draft.text, replacements)
+    revised, skipped = ui.apply_replacements(draft.text, [(f.start, f.end, f.text) for f in accepted])
     st.markdown(f"**Revised draft** — {len(accepted)} accepted, {rejected} rejected")
     if skipped:
         st.caption(f"{skipped} accepted fix(es) overlap another and were not applied.")
-    st.code(revised, language=None, wrap_lines=True)
+    try:
+        shown = draft_from_text(revised, _revised_name(draft.path))
+        st.html(ui.HIGHLIGHT_CSS + ui.document(shown, []))
+    except InputError:  # the revised text has no prose left: the source below still shows it
+        pass
+    with st.expander("Markdown source of the revised draft"):
+        st.code(revised, language=None, wrap_lines=True)
     st.download_button(
         "Download revised draft",
         revised,

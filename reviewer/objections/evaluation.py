@@ -1,0 +1,78 @@
+"""Theme quality against labelled conversations: assignment scores, topics recovered, purity."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel
+
+from reviewer.models import Theme
+
+
+def notes_per_theme(themes: Sequence[Theme]) -> dict[str, set[str]]:
+    """note id -> theme ids raised in it."""
+    result: dict[str, set[str]] = defaultdict(set)
+    for theme in themes:
+        for note_id in theme.note_ids:
+            result[note_id].add(theme.theme_id)
+    return result
+
+
+def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]]) -> tuple[int, int, int]:
+    """(right, wrong, missed) note-to-theme assignments against labelled notes.
+
+    A discovered theme counts as the labelled theme most of its notes carry.
+    """
+    found = notes_per_theme(themes)
+    mapping = {}
+    for theme in themes:
+        votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
+        mapping[theme.theme_id] = votes.most_common(1)[0][0] if theme.discovered and votes else theme.theme_id
+    right = wrong = missed = 0
+    for note_id, gold in labels.items():
+        predicted = {mapping[t] for t in found.get(note_id, set())}
+        right += len(predicted & set(gold))
+        wrong += len(predicted - set(gold))
+        missed += len(set(gold) - predicted)
+    return right, wrong, missed
+
+
+class TopicScore(BaseModel):
+    """How the top themes line up with the labelled topics of the conversations."""
+
+    topics: int  # labelled topics with at least `min_share` of the labelled conversations
+    recovered: int  # of those, topics that are the majority label of at least one top theme
+    purity: float  # conversations of the top themes carrying their theme's majority label
+    themes: int  # top themes looked at
+    majority: dict[str, str]  # theme id -> its majority label
+
+
+def topic_recovery(
+    themes: Sequence[Theme], labels: Mapping[str, Sequence[str]], top: int = 15, min_share: float = 0.02
+) -> TopicScore:
+    """Recovered topics and purity of the `top` themes by impact, against note id -> its labels.
+
+    A conversation with several labels counts for the theme's majority label when it carries it.
+    Topics rarer than `min_share` of the labelled conversations are not counted as topics to find.
+    """
+    ranked = sorted(themes, key=lambda t: (-t.impact, t.theme_id))[:top]
+    counts = Counter(label for values in labels.values() for label in set(values))
+    total = len(labels) or 1
+    topics = {label for label, n in counts.items() if n / total >= min_share}
+    majority: dict[str, str] = {}
+    pure = seen = 0
+    for theme in ranked:
+        labelled = [labels[n] for n in theme.note_ids if n in labels]
+        if not labelled:
+            continue
+        votes = Counter(label for values in labelled for label in set(values))
+        best = votes.most_common(1)[0][0]
+        majority[theme.theme_id] = best
+        pure += sum(best in values for values in labelled)
+        seen += len(labelled)
+    recovered = len(topics & set(majority.values()))
+    return TopicScore(
+        topics=len(topics), recovered=recovered, purity=round(pure / max(seen, 1), 3), themes=len(ranked),
+        majority=majority,
+    )  # fmt: skip

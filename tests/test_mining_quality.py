@@ -1,0 +1,60 @@
+"""Mining on real conversations of four domains: extraction against blind labels, themes against topics.
+
+Floors sit a little under the figures measured with the one setting (printed with -s); the sets
+come from ../shared/data beside the clone and the tests skip where it is absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import datasets
+from benchmarks.extraction import load, score
+from benchmarks.themes import evaluate
+
+# set -> (precision, recall) on the report part of the labels. Measured (2 cores, static embeddings):
+# demo 0.94/0.38, casino 0.33/0.56, star (the 75 labelled rows in its first 1,000 calls) 0.85/0.77, abcd 0.80/0.73.
+EXTRACTION_FLOORS = {"demo": (0.85, 0.30), "casino": (0.25, 0.45), "star": (0.65, 0.55), "abcd": (0.70, 0.60)}
+# set -> (topics recovered by the top 15 themes, purity). Measured: demo 4 of 10, 0.70; casino 3 of 3,
+# 0.41; star (its first 1,000 calls, to keep the suite short) 8 of 17, 0.90; abcd 5 of 9, 0.61.
+THEME_FLOORS = {"demo": (3, 0.60), "casino": (2, 0.35), "star": (6, 0.80), "abcd": (4, 0.50)}
+STAR_CALLS = 1000
+
+
+@pytest.fixture(scope="module", params=sorted(EXTRACTION_FLOORS))
+def loaded(request: pytest.FixtureRequest) -> tuple[str, list, dict | None]:
+    name = request.param
+    if name != "demo" and datasets.shared_dir(name) is None:
+        pytest.skip(f"../shared/data/{name} is absent")
+    if name == "star":  # its first 1,000 calls (a third of the set) keep the suite short
+        notes, spans = datasets.gong_notes("star", limit=STAR_CALLS, redact=False)
+        return name, notes, spans
+    notes, spans = load(name)
+    return name, notes, spans
+
+
+def test_extraction_precision_and_recall(loaded) -> None:
+    name, notes, spans = loaded
+    result = score(name, notes, spans)
+    print(
+        f"\n{name}: extraction precision {result.precision:.2f}, recall {result.recall:.2f} ({result.unmatched} unmatched)"
+    )
+    precision, recall = EXTRACTION_FLOORS[name]
+    assert name == "star" or result.unmatched <= 10  # star: only the labelled calls among those read
+    assert result.precision >= precision and result.recall >= recall
+
+
+def test_themes_recover_the_labelled_topics(loaded) -> None:
+    name, notes, _ = loaded
+    topics = datasets.demo_topics() if name == "demo" else None
+    if name == "casino":
+        topics = datasets.casino_topics()
+    elif name in {"star", "abcd"}:
+        topics = datasets.gong_topics(name)
+    result, themes = evaluate(notes, topics)
+    print(f"\n{name}: {result.recovered} of {result.topics} topics recovered, purity {result.purity:.2f}")
+    recovered, purity = THEME_FLOORS[name]
+    assert result.recovered >= recovered and result.purity >= purity
+    for theme in themes:
+        parts = [p.strip() for p in theme.label.split(",")]
+        assert not (len(parts) > 1 and all(len(p.split()) == 1 for p in parts)), theme.label

@@ -37,6 +37,7 @@ from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.objections import refresh_themes  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
+from tests.demo import DEMO_SETTINGS  # noqa: E402
 
 DRAFT = ROOT / "corpus" / "drafts" / "landing_page.md"
 
@@ -45,6 +46,16 @@ def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return f"p50 {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   (n={len(ordered)})"
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process these settings (the demo's rules and taxonomy)."""
+    return {
+        **os.environ,
+        "REVIEWER_DATA_DIR": str(settings.data_dir),
+        "REVIEWER_TAXONOMY": str(settings.taxonomy or ""),
+        "REVIEWER_GUIDELINES": str(settings.guidelines or ""),
+    }
 
 
 def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -58,7 +69,7 @@ def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def cold(settings: Settings, runs: int) -> None:
-    env = {**os.environ, "REVIEWER_DATA_DIR": str(settings.data_dir)}
+    env = _env(settings)
     floor_cmd = [sys.executable, "-c", "import langgraph.graph"]
     review_cmd = [sys.executable, "-m", "reviewer", "review", str(DRAFT), "--format", "json", "--fail-on", "never"]
     floor, ours = [], []
@@ -94,7 +105,7 @@ def service(settings: Settings, clients: int, per_client: int) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "REVIEWER_DATA_DIR": str(settings.data_dir)}
+    env = _env(settings)
     server = subprocess.Popen(
         [sys.executable, "-m", "reviewer", "serve", "--port", str(port)],
         env=env,
@@ -174,7 +185,7 @@ def main() -> None:
         for n in args.n:
             csv_path = Path(tmp) / f"conversations-{n}.csv"
             write_csv(csv_path, n=n)
-            settings = Settings(data_dir=Path(tmp) / f"data-{n}")
+            settings = Settings(data_dir=Path(tmp) / f"data-{n}", **DEMO_SETTINGS)
             started = time.perf_counter()
             ingest_paths([csv_path], settings)
             ingested = time.perf_counter() - started

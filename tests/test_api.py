@@ -25,7 +25,8 @@ from reviewer.cli import app as cli
 from reviewer.graph import build_context, review_draft
 from reviewer.ingest.pipeline import ingest_paths
 from reviewer.models import Review
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR, DEMO_SETTINGS
 
 DRAFT = CORPUS_DIR / "drafts" / "landing_page.md"
 TOKEN = "test-token-0123456789"
@@ -58,7 +59,7 @@ def _serve(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The demo notes in a data dir of this module's own, since the tests add flags to it."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "data")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "data", **DEMO_SETTINGS)
     assert ingest_paths([CORPUS_DIR / "notes"], settings).files_ingested > 0
     return settings
 

@@ -10,7 +10,8 @@ import pytest
 
 from reviewer.graph import build_context, review_draft
 from reviewer.graph.context import ReviewContext
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 DRAFTS = CORPUS_DIR / "drafts"
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 BIG_NOTES = 300  # one JSONL file large enough that its upserts take a while on the server

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from reviewer.batch import scan
 from reviewer.batch.state import MANIFEST_NAME, Entry
 from reviewer.cli import app
-from reviewer.settings import CORPUS_DIR
+from tests.demo import CORPUS_DIR
 from tests.fakes import Reply
 from tests.review_helpers import draft_text, model_answer
 

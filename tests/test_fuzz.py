@@ -22,7 +22,8 @@ from reviewer.drafts import load_draft_bytes
 from reviewer.errors import InputError
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.rules import lint_text, load_rules
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 # A case taking longer than this is a hang for inputs of a few kilobytes (the slowest take ~50 ms; a

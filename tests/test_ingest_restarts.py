@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from reviewer.ingest.pipeline import ingest_paths
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store
+from tests.demo import CORPUS_DIR
 
 NOTES = CORPUS_DIR / "notes" / "calls.jsonl"
 

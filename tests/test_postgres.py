@@ -15,7 +15,8 @@ from reviewer.batch import scan
 from reviewer.batch.state import MANIFEST_NAME
 from reviewer.cli import app
 from reviewer.graph import build_context, review_draft
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 from tests.test_checkpoints import interrupt_review
 from tests.test_migrations import TRIALS, start_at_once
 

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from reviewer.batch import scan
 from reviewer.cli import app
-from reviewer.settings import CORPUS_DIR, Settings
+from reviewer.settings import Settings
+from tests.demo import CORPUS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 DRAFTS = CORPUS_DIR / "drafts"

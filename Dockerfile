@@ -1,4 +1,4 @@
-# The review screen and the batch worker: one image, two commands (see docker-compose.yml).
+# The review screen, the review API and the batch worker: one image, three commands (docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -33,6 +33,6 @@ RUN useradd --create-home --uid 10001 reviewer \
     && chown -R reviewer:reviewer /data /shared /opt/reviewer
 USER reviewer
 
-EXPOSE 8501
+EXPOSE 8501 8080
 CMD ["streamlit", "run", "ui/app.py", "--server.port", "8501", "--server.address", "0.0.0.0", \
      "--server.headless", "true", "--browser.gatherUsageStats", "false"]

@@ -1,32 +1,43 @@
-"""Review latency with 1,000 long conversations ingested, and the LLM path's round trips.
+"""Review latency: a cold command line next to langgraph's own import, warm in process, and as a service.
 
-    python benchmarks/review.py [--n 1000] [--runs 30] [--delay 0.5]
+    python benchmarks/review.py [--n 1000 10000] [--runs 30] [--cold 5] [--clients 8] [--delay 0.5]
 
-Prints, for a one-page draft: p50/p95 of `reviewer review` from the command line (a new process
-each time) and of a warm in-process review; then, against a fake OpenAI-compatible server on
-127.0.0.1 that answers after a fixed delay, the number of LLM calls, the sequential round trips
-(wall time / delay) and the prompt tokens per review.
+For each corpus size (generated conversations, ingested and mined first) it prints, for a one-page
+draft, measured in the same run:
+- cold: `reviewer review` in a new process against `python -c "import langgraph.graph"` alone (the
+  floor: the workflow engine the review cannot do without), alternating, medians of wall and CPU
+  time, and the ratio (goal <= 1.5x);
+- warm: p50/p95 of `review_draft` in a process whose context is loaded (goal p50 < 100 ms);
+- service: p50/p95 of POST /v1/reviews to `reviewer serve` under `--clients` concurrent clients.
+Then, once, the LLM path's round trips against a fake OpenAI-compatible server on 127.0.0.1.
+On a shared machine compare the ratios; the CPU-time ratio is the less disturbed by other load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+
 from benchmarks.conversations import write_csv  # noqa: E402
 from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.objections import refresh_themes  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
+from tests.demo import DEMO_SETTINGS  # noqa: E402
 
 DRAFT = ROOT / "corpus" / "drafts" / "landing_page.md"
 
@@ -34,55 +45,109 @@ DRAFT = ROOT / "corpus" / "drafts" / "landing_page.md"
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:7.0f} ms   p95 {p95 * 1000:7.0f} ms   (n={len(ordered)})"
+    return f"p50 {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   (n={len(ordered)})"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--delay", type=float, default=0.5)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        csv_path = Path(tmp) / "conversations.csv"
-        write_csv(csv_path, n=args.n)
-        settings = Settings(data_dir=Path(tmp) / "data")
-        ingest_paths([csv_path], settings)
-        themes = refresh_themes(settings)
-        print(
-            f"machine: {os.cpu_count()} cores; {args.n} conversations ingested, {len(themes)} themes; "
-            f"draft {DRAFT.name}"
-        )
+def _env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process these settings (the demo's rules and taxonomy)."""
+    return {
+        **os.environ,
+        "REVIEWER_DATA_DIR": str(settings.data_dir),
+        "REVIEWER_TAXONOMY": str(settings.taxonomy or ""),
+        "REVIEWER_GUIDELINES": str(settings.guidelines or ""),
+    }
 
-        cli = []
-        env = {**os.environ, "REVIEWER_DATA_DIR": str(settings.data_dir)}
-        for _ in range(5):
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "reviewer", "review", str(DRAFT), "--format", "json", "--fail-on", "never"],
-                env=env,
-                check=True,
-                capture_output=True,
-                cwd=ROOT,
-            )
-            cli.append(time.perf_counter() - started)
-        print(f"command line (new process): {percentiles(cli)}")
 
-        ctx = build_context(settings)
-        review_draft(ctx, path=DRAFT)  # first run pays for imports and caches
-        warm = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            review = review_draft(ctx, path=DRAFT)
-            warm.append(time.perf_counter() - started)
-        print(f"warm, in process:           {percentiles(warm)}")
-        quotes_from_customers = sum(1 for f in review.objections for e in f.evidence)
-        print(
-            f"findings: {len(review.objections)} objections with {quotes_from_customers} customer quotes, "
-            f"{len(review.brand)} brand, {len(review.tone)} tone"
-        )
+def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True, cwd=ROOT)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
-        llm_round_trips(settings, args.delay)
+
+def cold(settings: Settings, runs: int) -> None:
+    env = _env(settings)
+    floor_cmd = [sys.executable, "-c", "import langgraph.graph"]
+    review_cmd = [sys.executable, "-m", "reviewer", "review", str(DRAFT), "--format", "json", "--fail-on", "never"]
+    floor, ours = [], []
+    for _ in range(runs):  # alternating, so a burst of load elsewhere hits both
+        floor.append(_timed_run(floor_cmd, env))
+        ours.append(_timed_run(review_cmd, env))
+    floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floor))
+    ours_wall, ours_cpu = (statistics.median(x) for x in zip(*ours))
+    print(
+        f"  cold CLI review   {ours_wall:5.2f} s wall, {ours_cpu:5.2f} s CPU;  import langgraph.graph alone "
+        f"{floor_wall:5.2f} s wall, {floor_cpu:5.2f} s CPU;  ratio {ours_wall / floor_wall:.2f}x wall, "
+        f"{ours_cpu / floor_cpu:.2f}x CPU (goal <= 1.5x; medians of {runs})"
+    )
+
+
+def warm(settings: Settings, runs: int) -> None:
+    ctx = build_context(settings)
+    review_draft(ctx, path=DRAFT)  # the first run fills per-process caches
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        review = review_draft(ctx, path=DRAFT)
+        samples.append(time.perf_counter() - started)
+    print(f"  warm, in process  {percentiles(samples)}   (goal p50 < 100 ms)")
+    quotes = sum(len(f.evidence) for f in review.objections)
+    print(
+        f"  findings: {len(review.objections)} objections with {quotes} customer quotes, "
+        f"{len(review.brand)} brand, {len(review.tone)} tone"
+    )
+
+
+def service(settings: Settings, clients: int, per_client: int) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = _env(settings)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reviewer", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=5).raise_for_status()
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("reviewer serve did not start") from None
+                time.sleep(0.2)
+        body = {"text": DRAFT.read_text("utf-8"), "name": DRAFT.name}
+        httpx.post(f"{base}/v1/reviews", json=body, timeout=120).raise_for_status()  # first-run caches
+        samples: list[float] = []
+        lock = threading.Lock()
+
+        def client() -> None:
+            with httpx.Client(base_url=base, timeout=300) as http:
+                for _ in range(per_client):
+                    started = time.perf_counter()
+                    http.post("/v1/reviews", json=body).raise_for_status()
+                    with lock:
+                        samples.append(time.perf_counter() - started)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        print(f"  service, {clients} concurrent clients  {percentiles(samples)}   {len(samples) / wall:.1f} reviews/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def llm_round_trips(settings: Settings, delay: float) -> None:
@@ -103,6 +168,35 @@ def llm_round_trips(settings: Settings, delay: float) -> None:
         f"{wall / delay:.1f} sequential round trips ({wall:.2f} s), "
         f"{review.usage.prompt_tokens} prompt tokens per review"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="*", default=[1000, 10000], help="generated conversations")
+    parser.add_argument("--runs", type=int, default=30, help="warm reviews")
+    parser.add_argument("--cold", type=int, default=5, help="cold command-line reviews (and floor runs)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--per-client", type=int, default=8, help="reviews each service client sends")
+    parser.add_argument("--delay", type=float, default=0.5)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; draft {DRAFT.name}")
+    settings = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.n:
+            csv_path = Path(tmp) / f"conversations-{n}.csv"
+            write_csv(csv_path, n=n)
+            settings = Settings(data_dir=Path(tmp) / f"data-{n}", **DEMO_SETTINGS)
+            started = time.perf_counter()
+            ingest_paths([csv_path], settings)
+            ingested = time.perf_counter() - started
+            themes = refresh_themes(settings)
+            mined = time.perf_counter() - started - ingested
+            print(f"{n} conversations: ingested in {ingested:.0f} s, {len(themes)} themes mined in {mined:.0f} s")
+            cold(settings, args.cold)
+            warm(settings, args.runs)
+            service(settings, args.clients, args.per_client)
+        if settings is not None:
+            llm_round_trips(settings, args.delay)
 
 
 if __name__ == "__main__":

@@ -310,6 +310,30 @@ def review(
 
 
 @app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; other than loopback only with a token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve reviews over HTTP (POST /v1/reviews, GET /v1/objections, POST /v1/flags; OpenAPI at /docs)."""
+    import uvicorn
+
+    from reviewer.api import check_bind, create_app
+
+    settings = settings_for(data_dir)
+    try:
+        check_bind(host, settings)
+        application = create_app(settings)
+        application.state.contexts.get()  # a store or rules problem is reported here, not as a traceback
+    except ReviewerError as exc:
+        fail(str(exc))
+    # One process: the review context is loaded once and shared by every request it serves.
+    uvicorn.run(application, host=host, port=port, log_level="info", server_header=False)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the Review object."""
     from reviewer.models import Review

@@ -7,7 +7,7 @@ import re
 import shutil
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -67,9 +67,7 @@ class StaticEmbedder:
     name = f"static-minilm-l6-v2-{_STATIC_DIMS}"
 
     def __init__(self, cache_dir: Path) -> None:
-        from model2vec import StaticModel
-
-        self._model = StaticModel.from_pretrained(str(_ensure_distilled(cache_dir)))
+        self._model = _load_static_model(_ensure_distilled(cache_dir))
         self._lock = threading.Lock()  # the Rust tokenizer refuses concurrent use ("Already borrowed")
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -77,6 +75,35 @@ class StaticEmbedder:
             return np.zeros((0, _STATIC_DIMS), dtype=np.float32)
         with self._lock:
             return _normalise(self._model.encode(texts, show_progress_bar=False))
+
+
+def _load_static_model(folder: Path) -> Any:
+    """The model2vec model saved in `folder`, read the way `StaticModel.from_pretrained` reads a folder.
+
+    `from_pretrained` imports huggingface_hub (about 0.6 s, a third of a cold review's own work)
+    only to tell a local folder from a Hub id; this folder is always local.
+    """
+    import json
+
+    from model2vec.model import StaticModel
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    with safe_open(str(folder / "model.safetensors"), framework="numpy") as tensors:
+        names = set(tensors.keys())
+        vectors = tensors.get_tensor("embeddings")
+        weights = tensors.get_tensor("weights") if "weights" in names else None
+        mapping = tensors.get_tensor("mapping") if "mapping" in names else None
+    config = json.loads((folder / "config.json").read_text("utf-8"))
+    return StaticModel(
+        vectors=vectors,
+        tokenizer=Tokenizer.from_file(str(folder / "tokenizer.json")),
+        config=config,
+        normalize=config.get("normalize", False),
+        weights=weights,
+        token_mapping=mapping,
+        max_length=config.get("max_length", 512),
+    )
 
 
 def _ensure_distilled(cache_dir: Path) -> Path:

@@ -64,6 +64,7 @@ class Quote(BaseModel):
     quote: str = Field(description="Verbatim text of the note (redacted).")
     outcome: Outcome | None = Field(None, description="Outcome of that call's deal.")
     date: str | None = Field(None, description="Date of that call.")
+    language: str | None = Field(None, description="Language of that call (ISO 639-1), as detected at ingest.")
 
 
 class Theme(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reviewer.errors import ReviewerError
 from reviewer.settings import PROJECT_ROOT
+from reviewer.text import parse_yaml
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 USER_MARKER = "---user---"
@@ -92,7 +93,7 @@ def parse_prompt(text: str, path: Path) -> PromptTemplate:
     if not match:
         raise PromptError(f"{path}: a prompt file starts with YAML front matter between '---' lines")
     try:
-        raw = yaml.safe_load(match.group(1)) or {}
+        raw = parse_yaml(match.group(1)) or {}
         meta = PromptMeta.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise PromptError(f"{path}: invalid front matter: {exc}") from exc

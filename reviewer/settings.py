@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Both are read by litellm and chromadb at import time, so they are set when this module loads:
@@ -125,6 +125,16 @@ class Settings(BaseSettings):
     )
     max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
     lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
+    service_token: SecretStr | None = Field(
+        None,
+        description=("Bearer token `reviewer serve` requires on /v1/*; without one it only listens on loopback."),
+    )
+
+    @field_validator("service_token", mode="after")
+    @classmethod
+    def _no_empty_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty REVIEWER_SERVICE_TOKEN (compose passes one when it is unset) is no token at all.
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @cached_property
     def chroma_dir(self) -> Path:

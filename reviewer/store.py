@@ -25,6 +25,7 @@ NOTES = "call_notes"
 CHUNKS = "call_chunks"
 _NOTE_FIELDS = ("date", "account", "rep", "contact", "outcome", "segment", "product", "language")
 _PAGE = 2000
+_LOOKUP = 500  # source paths per `$in` query
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, str | int | float | bool]:
@@ -41,6 +42,81 @@ class Passage:
     language: str | None
     outcome: str | None
     date: str | None
+
+
+def _groups(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class FileRecords:
+    """One file's notes and their chunks, as the ingest read them."""
+
+    source_path: str
+    file_sha: str
+    notes: Sequence[CallNote]
+    chunks: Sequence[Chunk]
+
+
+Records = dict[str, Any]  # the ids, embeddings, documents and metadatas of one Chroma upsert
+
+
+def build_records(files: Sequence[FileRecords], chunk_vectors: np.ndarray) -> tuple[Records, Records]:
+    """The chunk and note records the store writes for these files (the benchmark writes them raw)."""
+    chunk_ids: list[str] = []
+    chunk_docs: list[str] = []
+    chunk_metas: list[dict[str, Any]] = []
+    note_rows: list[np.ndarray] = []
+    note_ids: list[str] = []
+    note_docs: list[str] = []
+    note_metas: list[dict[str, Any]] = []
+    row = 0
+    for file in files:
+        by_note: dict[str, list[int]] = {}
+        note_meta = {n.note_id: n for n in file.notes}
+        for chunk in file.chunks:
+            note = note_meta[chunk.note_id]
+            by_note.setdefault(chunk.note_id, []).append(row)
+            row += 1
+            chunk_ids.append(chunk.chunk_id)
+            chunk_docs.append(chunk.text)
+            chunk_metas.append(
+                _clean(
+                    {
+                        "note_id": chunk.note_id,
+                        "index": chunk.index,
+                        "role": chunk.role,
+                        "speaker": chunk.speaker,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "source_path": file.source_path,
+                        "file_sha": file.file_sha,
+                        "source": note.source,
+                        **{f: getattr(note, f) for f in _NOTE_FIELDS},
+                    }
+                )
+            )
+        kept = [n for n in file.notes if by_note.get(n.note_id)]
+        for position, note in enumerate(kept):
+            note_rows.append(chunk_vectors[by_note[note.note_id]].mean(axis=0))
+            note_ids.append(note.note_id)
+            note_docs.append(note.text)
+            # The file's first note carries its digest for the one-query unchanged-file check.
+            note_metas.append(_note_metadata(note, file.source_path, file.file_sha, len(kept), head=position == 0))
+    note_vectors = np.stack(note_rows) if note_rows else np.zeros((0, chunk_vectors.shape[1]), dtype=np.float32)
+    note_vectors /= np.maximum(np.linalg.norm(note_vectors, axis=1, keepdims=True), 1e-9)
+    return (
+        {"ids": chunk_ids, "embeddings": chunk_vectors, "documents": chunk_docs, "metadatas": chunk_metas},
+        {"ids": note_ids, "embeddings": note_vectors, "documents": note_docs, "metadatas": note_metas},
+    )
+
+
+def upsert_records(collection: Any, records: Records, max_batch: int) -> None:
+    """Upsert records in the largest batches the Chroma client accepts."""
+    for start in range(0, len(records["ids"]), max_batch):
+        stop = start + max_batch
+        collection.upsert(**{key: values[start:stop] for key, values in records.items()})
 
 
 class NoteStore:
@@ -114,22 +190,43 @@ class NoteStore:
             write_manifest(self.settings, digest, self.embedding_model)
 
     # ---- writing --------------------------------------------------------------------------
-    def file_digest(self, source_path: str) -> str | None:
-        """The sha256 of the file as stored, or None when it is not stored whole.
+    def file_digests(self, source_paths: Sequence[str]) -> dict[str, str]:
+        """The stored digest of each of these files the store holds, in one query per few hundred files.
 
         Notes are written last, in batches; a writer killed between two batches leaves fewer notes
         than the file has (`file_notes`), and the file counts as not stored, so it is written again.
         """
+        found: dict[str, str] = {}
+        for group in _groups(list(source_paths), _LOOKUP):
+            got = self.notes.get(
+                where={"$and": [{"source_path": {"$in": group}}, {"file_head": True}]},
+                include=["metadatas"],
+                limit=len(group),
+            )
+            for meta in got["metadatas"] or []:
+                path = str(meta["source_path"])
+                # A file stored in part maps to "": it matches no digest, and its rest is replaced.
+                found[path] = str(meta["file_sha"]) if self._whole(path, meta) else ""
+        missing = [p for p in source_paths if p not in found]
+        if missing and self.notes.count() and not self.notes.get(where={"file_head": True}, limit=1)["ids"]:
+            # A store written before files had a head note: one lookup per file, as it was then.
+            for path in missing:
+                digest = self.file_digest(path)
+                if digest is not None:
+                    found[path] = digest
+        return found
+
+    def file_digest(self, source_path: str) -> str | None:
+        """The sha256 of one file as stored, or None when it is not stored whole."""
         got = self.notes.get(where={"source_path": source_path}, include=["metadatas"], limit=1)
         metas = got["metadatas"] or []
-        if not metas:
-            return None
-        expected = metas[0].get("file_notes")
-        if expected is not None and int(expected) > 1:
-            stored = len(self.notes.get(where={"source_path": source_path}, include=[])["ids"])
-            if stored != int(expected):
-                return None
-        return str(metas[0]["file_sha"])
+        return str(metas[0]["file_sha"]) if metas and self._whole(source_path, metas[0]) else None
+
+    def _whole(self, source_path: str, meta: Any) -> bool:
+        expected = meta.get("file_notes")
+        if expected is None or int(expected) <= 1:
+            return True  # one note: written whole or not at all
+        return len(self.notes.get(where={"source_path": source_path}, include=[])["ids"]) == int(expected)
 
     @property
     def interrupted(self) -> bool:
@@ -148,79 +245,32 @@ class NoteStore:
                 }
             )
 
-    def delete_file(self, source_path: str) -> int:
-        ids = self.notes.get(where={"source_path": source_path}, include=[])["ids"]
-        with self.writing(f"delete the notes of {source_path}"):
-            for start in range(0, len(ids), self.max_batch):
-                self.notes.delete(ids=ids[start : start + self.max_batch])
-            self.chunks.delete(where={"source_path": source_path})
-        return len(ids)
+    def delete_files(self, source_paths: Sequence[str]) -> int:
+        """Remove the notes and chunks of these files; returns how many notes went."""
+        removed = 0
+        for group in _groups(list(source_paths), _LOOKUP):
+            where: dict[str, Any] = {"source_path": {"$in": group}}
+            ids = self.notes.get(where=where, include=[])["ids"]
+            with self.writing(f"delete the notes of {len(group)} files"):
+                for batch in _groups(ids, self.max_batch):
+                    self.notes.delete(ids=batch)
+                self.chunks.delete(where=where)
+            removed += len(ids)
+        return removed
 
-    def add_file(
-        self,
-        source_path: str,
-        file_sha: str,
-        notes: Sequence[CallNote],
-        chunks: Sequence[Chunk],
-        chunk_vectors: np.ndarray,
+    def add_files(
+        self, files: Sequence[FileRecords], chunk_vectors: np.ndarray, *, replace: Sequence[str] = ()
     ) -> None:
-        """Store one file's notes and chunks, replacing what the file had before."""
-        with self.writing(f"store the notes of {source_path}"):
-            self._add_file(source_path, file_sha, notes, chunks, chunk_vectors)
+        """Store several files' notes and chunks in maximal batches, replacing what `replace` had before.
 
-    def _add_file(
-        self,
-        source_path: str,
-        file_sha: str,
-        notes: Sequence[CallNote],
-        chunks: Sequence[Chunk],
-        chunk_vectors: np.ndarray,
-    ) -> None:
-        self.delete_file(source_path)
-        by_note: dict[str, list[int]] = {}
-        for row, chunk in enumerate(chunks):
-            by_note.setdefault(chunk.note_id, []).append(row)
-        note_meta = {n.note_id: n for n in notes}
-        chunk_metas = []
-        for chunk in chunks:
-            note = note_meta[chunk.note_id]
-            chunk_metas.append(
-                _clean(
-                    {
-                        "note_id": chunk.note_id,
-                        "index": chunk.index,
-                        "role": chunk.role,
-                        "speaker": chunk.speaker,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                        "source_path": source_path,
-                        "file_sha": file_sha,
-                        "source": note.source,
-                        **{f: getattr(note, f) for f in _NOTE_FIELDS},
-                    }
-                )
-            )
-        for start in range(0, len(chunks), self.max_batch):
-            stop = start + self.max_batch
-            self.chunks.upsert(
-                ids=[c.chunk_id for c in chunks[start:stop]],
-                embeddings=chunk_vectors[start:stop],
-                documents=[c.text for c in chunks[start:stop]],
-                metadatas=chunk_metas[start:stop],  # type: ignore[arg-type]
-            )
-        kept = [n for n in notes if by_note.get(n.note_id)]
-        if not kept:
-            return
-        note_vectors = np.stack([chunk_vectors[by_note[n.note_id]].mean(axis=0) for n in kept])
-        note_vectors /= np.maximum(np.linalg.norm(note_vectors, axis=1, keepdims=True), 1e-9)
-        for start in range(0, len(kept), self.max_batch):
-            batch = kept[start : start + self.max_batch]
-            self.notes.upsert(
-                ids=[n.note_id for n in batch],
-                embeddings=note_vectors[start : start + self.max_batch],
-                documents=[n.text for n in batch],
-                metadatas=[_note_metadata(n, source_path, file_sha, len(kept)) for n in batch],  # type: ignore[misc]
-            )
+        `chunk_vectors` holds one row per chunk, the files' chunks in order. Writing many files at
+        once matters: each Chroma write has a fixed cost far above a single record's.
+        """
+        self.delete_files(replace)
+        chunk_records, note_records = build_records(files, chunk_vectors)
+        with self.writing(f"store the notes of {len(files)} files"):
+            for records, collection in ((chunk_records, self.chunks), (note_records, self.notes)):
+                upsert_records(collection, records, self.max_batch)
 
     # ---- reading --------------------------------------------------------------------------
     def source_paths(self) -> set[str]:
@@ -392,9 +442,12 @@ class NoteStore:
             offset += _PAGE
 
 
-def _note_metadata(note: CallNote, source_path: str, file_sha: str, file_notes: int) -> dict[str, Any]:
+def _note_metadata(
+    note: CallNote, source_path: str, file_sha: str, file_notes: int, *, head: bool = False
+) -> dict[str, Any]:
     return _clean(
         {
+            "file_head": head or None,
             **{f: getattr(note, f) for f in _NOTE_FIELDS},
             "source": note.source,
             "source_path": source_path,

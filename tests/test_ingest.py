@@ -247,3 +247,45 @@ def test_chunks_are_retrievable_by_meaning(settings, tmp_path) -> None:
     chunk, similarity = hits[0]
     assert chunk.note_id == "N-1" and "Payzio" in chunk.text and similarity > 0.3
     assert open_store(settings).get_notes(["N-1"])["N-1"].text[chunk.start : chunk.end] == chunk.text
+
+
+def test_a_folder_of_one_file_per_call_is_written_in_a_few_batches(settings, tmp_path, monkeypatch) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    writes: list[int] = []
+    upsert = Collection.upsert
+
+    def counting_upsert(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        writes.append(len(kwargs["ids"]))
+        return upsert(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", counting_upsert)
+    notes = tmp_path / "notes"
+    for i in range(60):
+        _write(notes, f"call-{i:03}.md", NOTE.replace("N-1", f"N-{i}"))
+    report = ingest_paths([notes], settings)
+    assert (report.files_ingested, report.notes) == (60, 60)
+    assert len(writes) == 2 and writes[1] == 60  # one write of all chunks, one of all notes
+    # A second run finds all 60 digests with one lookup and writes nothing.
+    writes.clear()
+    again = ingest_paths([notes], settings)
+    assert (again.files_unchanged, writes) == (60, [])
+    # Two changed files and a new one go in one batch that replaces the old records.
+    _write(notes, "call-000.md", NOTE.replace("N-1", "N-0").replace("Payzio", "Ledgermate"))
+    _write(notes, "call-001.md", NOTE.replace("N-1", "N-1b"))
+    _write(notes, "call-999.md", NOTE.replace("N-1", "N-999"))
+    changed = ingest_paths([notes], settings)
+    assert (changed.files_ingested, changed.files_unchanged) == (3, 58)
+    store = open_store(settings)
+    assert store.notes.count() == 61 and "Ledgermate" in store.get_notes(["N-0"])["N-0"].text
+    assert not store.get_notes(["N-1"]) and store.get_notes(["N-1b"])
+
+
+def test_a_later_file_reusing_a_note_id_overwrites_it_as_before(settings, tmp_path) -> None:
+    notes = tmp_path / "notes"
+    _write(notes, "a.md", NOTE)
+    _write(notes, "b.md", NOTE.replace("Payzio", "Billvo"))  # same id N-1
+    report = ingest_paths([notes], settings)
+    assert report.files_ingested == 2
+    note = open_store(settings).get_notes(["N-1"])["N-1"]
+    assert "Billvo" in note.text and note.source_path.endswith("b.md")

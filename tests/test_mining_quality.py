@@ -37,7 +37,8 @@ def test_extraction_precision_and_recall(loaded) -> None:
     name, notes, spans = loaded
     result = score(name, notes, spans)
     print(
-        f"\n{name}: extraction precision {result.precision:.2f}, recall {result.recall:.2f} ({result.unmatched} unmatched)"
+        f"\n{name}: extraction precision {result.precision:.2f}, recall {result.recall:.2f}"
+        f" ({result.unmatched} unmatched)"
     )
     precision, recall = EXTRACTION_FLOORS[name]
     assert name == "star" or result.unmatched <= 10  # star: only the labelled calls among those read

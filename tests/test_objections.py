@@ -143,7 +143,7 @@ def test_objections_cli_json(demo_settings) -> None:
     payload = json.loads(result.stdout)
     assert len(payload) == 5
     assert {"theme_id", "label", "frequency", "loss_rate", "quotes", "answers"} <= set(payload[0])
-    assert {"note_id", "quote", "outcome", "date"} == set(payload[0]["quotes"][0])
+    assert {"note_id", "quote", "outcome", "date", "language"} == set(payload[0]["quotes"][0])
 
 
 def test_objections_cli_table_on_empty_store(tmp_path) -> None:

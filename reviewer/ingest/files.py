@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
-import unicodedata
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +19,13 @@ _TEMP_SUFFIXES = ("~", ".tmp", ".temp", ".swp", ".swo", ".part", ".crdownload", 
 
 # A text file has almost no control characters besides tab, newline, carriage return and form feed.
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; one regex scan instead of a
+# Python loop over every character of every file.
+_CONTROLS = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in _ALLOWED_CONTROLS)
+    + "]"
+)
 _MAX_CONTROL_SHARE = 0.05
 _SNIFF_BYTES = 8192
 
@@ -170,6 +177,6 @@ def _guess(path: Path | str | None, data: bytes) -> str:
 
 def _reject_control_heavy(path: Path | str | None, text: str) -> None:
     sample = text[:_SNIFF_BYTES]
-    controls = sum(1 for ch in sample if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc")
+    controls = len(_CONTROLS.findall(sample))
     if controls > _MAX_CONTROL_SHARE * len(sample):
         raise InputError(path, "binary file (too many control characters)")

@@ -18,7 +18,7 @@ from reviewer.ingest.gong import GongIndex
 from reviewer.ingest.readers import read_notes_with_warnings
 from reviewer.models import Chunk
 from reviewer.settings import Settings
-from reviewer.store import NoteStore, open_store, writer_lock
+from reviewer.store import FileRecords, NoteStore, open_store, writer_lock
 
 # Embedding in slices keeps memory flat and lets the progress bar move on one huge CSV.
 _EMBED_SLICE = 1024
@@ -82,11 +82,14 @@ def ingest_paths(
         report.resumed = store.interrupted
         changes: list[str] = ["finished an interrupted ingest"] if report.resumed else []
         marked = False
-        for position, path in enumerate(files, start=1):
+        keys = [str(path.resolve()) for path in files]
+        stored = store.file_digests(keys)
+        pending = _Pending(store, embedder, report)
+        for position, (path, key) in enumerate(zip(files, keys), start=1):
             if progress:
                 progress(str(path), position, len(files))
-            key = str(path.resolve())
-            if gong.is_call_page(path):
+            paged = path.suffix.lower() == ".json"  # only JSON files can be Gong pages (path lookups cost)
+            if paged and gong.is_call_page(path):
                 report.metadata_files += 1
                 continue
             try:
@@ -94,31 +97,32 @@ def ingest_paths(
             except OSError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=exc.strerror or str(exc)))
                 continue
-            if gong.covers(path):
+            if paged and gong.covers(path):
                 digest = hashlib.sha256(f"{digest}+{gong.digest}".encode()).hexdigest()
-            if store.file_digest(key) == digest:
+            if stored.get(key) == digest:
                 report.files_unchanged += 1
                 continue
             if not marked:
                 store.begin_write()
                 marked = True
             try:
-                _ingest_file(path, key, digest, store, embedder, settings, report, gong)
+                records = _read_file(path, key, digest, settings, report, gong)
             except InputError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=exc.reason))
                 continue
+            pending.add(records, replaces=key in stored)
             changes.append(f"{key}={digest}")
+        pending.flush()
         if prune:
-            seen = {str(f.resolve()) for f in files}
+            seen = set(keys)
             roots = [p.resolve() for p in paths]
-            for stored in sorted(store.source_paths() - seen):
-                if any(_is_under(Path(stored), root) for root in roots):
-                    if not marked:
-                        store.begin_write()
-                        marked = True
-                    store.delete_file(stored)
-                    report.pruned_files += 1
-                    changes.append(f"{stored}=gone")
+            gone = [s for s in sorted(store.source_paths() - seen) if any(_is_under(Path(s), r) for r in roots)]
+            if gone and not marked:
+                store.begin_write()
+                marked = True
+            store.delete_files(gone)
+            report.pruned_files += len(gone)
+            changes += [f"{stored_path}=gone" for stored_path in gone]
         if changes:
             previous = store.corpus_version
             store.bump_version(hashlib.sha256("\n".join([previous, *changes]).encode()).hexdigest()[:16])
@@ -129,16 +133,9 @@ def ingest_paths(
     return report
 
 
-def _ingest_file(
-    path: Path,
-    key: str,
-    digest: str,
-    store: NoteStore,
-    embedder: Embedder,
-    settings: Settings,
-    report: IngestReport,
-    gong: GongIndex | None = None,
-) -> None:
+def _read_file(
+    path: Path, key: str, digest: str, settings: Settings, report: IngestReport, gong: GongIndex | None = None
+) -> FileRecords:
     notes, warnings = read_notes_with_warnings(path, settings, gong)
     report.warnings.extend(f"{path}: {w}" for w in warnings)
     if not notes:
@@ -146,12 +143,44 @@ def _ingest_file(
     chunks: list[Chunk] = [c for note in notes for c in chunk_note(note)]
     if not chunks:
         raise InputError(path, "the notes have no text")
-    texts = [c.text for c in chunks]
-    vectors = [embedder.embed(texts[i : i + _EMBED_SLICE]) for i in range(0, len(texts), _EMBED_SLICE)]
-    store.add_file(key, digest, notes, chunks, np.concatenate(vectors))
-    report.files_ingested += 1
-    report.notes += len(notes)
-    report.chunks += len(chunks)
+    return FileRecords(source_path=key, file_sha=digest, notes=notes, chunks=chunks)
+
+
+class _Pending:
+    """Files read but not yet written: a folder of one file per call is written many files at a time."""
+
+    def __init__(self, store: NoteStore, embedder: Embedder, report: IngestReport) -> None:
+        self.store, self.embedder, self.report = store, embedder, report
+        self.files: list[FileRecords] = []
+        self.replace: list[str] = []
+        self.note_ids: set[str] = set()
+        self.chunk_count = 0
+
+    def add(self, records: FileRecords, *, replaces: bool) -> None:
+        ids = {n.note_id for n in records.notes}
+        if not self.note_ids.isdisjoint(ids):
+            # One upsert takes each id once; a later file reusing an id overwrites it, as one file at a time did.
+            self.flush()
+        self.files.append(records)
+        self.note_ids |= ids
+        self.chunk_count += len(records.chunks)
+        if replaces:
+            self.replace.append(records.source_path)
+        if self.chunk_count >= self.store.max_batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.files:
+            return
+        texts = [c.text for f in self.files for c in f.chunks]
+        vectors = np.concatenate(
+            [self.embedder.embed(texts[i : i + _EMBED_SLICE]) for i in range(0, len(texts), _EMBED_SLICE)]
+        )
+        self.store.add_files(self.files, vectors, replace=self.replace)
+        self.report.files_ingested += len(self.files)
+        self.report.notes += sum(len(f.notes) for f in self.files)
+        self.report.chunks += len(texts)
+        self.files, self.replace, self.note_ids, self.chunk_count = [], [], set(), 0
 
 
 def _is_under(path: Path, root: Path) -> bool:

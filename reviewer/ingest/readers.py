@@ -20,6 +20,7 @@ from reviewer.ingest.recorder_txt import read_recorder_text, recorder_segments
 from reviewer.ingest.transcripts import read_srt, read_vtt, sidecar_fields
 from reviewer.models import CallNote
 from reviewer.settings import Settings
+from reviewer.text import parse_yaml
 
 Reader = Callable[[Path, str, Settings], tuple[list[CallNote], list[str]]]
 
@@ -77,7 +78,7 @@ def read_markdown(path: Path, text: str, settings: Settings) -> tuple[list[CallN
     match = _FRONT_MATTER.match(text)
     if match:
         try:
-            data = yaml.safe_load(match.group(1) or "")
+            data = parse_yaml(match.group(1) or "")
         except yaml.YAMLError as exc:
             raise InputError(path, f"invalid YAML front matter: {_first_line(str(exc))}") from exc
         if data is not None and not isinstance(data, dict):

@@ -19,6 +19,7 @@ from reviewer.ingest.participants import parse_participants, roles_by_name
 from reviewer.ingest.turns import assign_roles
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
+from reviewer.text import parse_yaml
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _VTT_TIMING = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
@@ -123,7 +124,7 @@ def sidecar_fields(path: Path) -> dict[str, object]:
     for candidate in (path.with_name(path.stem + META_SUFFIX), path.with_name(path.name + META_SUFFIX)):
         if candidate.is_file():
             try:
-                data = yaml.safe_load(read_text_file(candidate))
+                data = parse_yaml(read_text_file(candidate))
             except yaml.YAMLError as exc:
                 raise InputError(candidate, f"invalid YAML: {exc}") from exc
             if data is None:

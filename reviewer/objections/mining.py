@@ -396,6 +396,7 @@ def _pick(
                 quote=text_of(candidate),
                 outcome=facts.outcome if facts.outcome in {"won", "lost", "open"} else None,  # type: ignore[arg-type]
                 date=facts.date,
+                language=facts.language,  # the review ranks quotes by it without detecting again
             )
         )
         if len(picked) == limit:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reviewer.errors import ConfigError
+from reviewer.text import parse_yaml
 
 
 class NamedTheme(BaseModel):
@@ -36,7 +37,7 @@ def load_taxonomy(path: Path | None) -> Taxonomy | None:
         return None
     try:
         raw = path.read_bytes()
-        data = yaml.safe_load(raw)
+        data = parse_yaml(raw)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(path, f"cannot read the taxonomy: {exc}") from exc
     if isinstance(data, list):

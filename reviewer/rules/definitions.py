@@ -12,6 +12,7 @@ from reviewer.errors import ConfigError
 from reviewer.rules import casing, checks, metrics
 from reviewer.rules.model import LEVELS
 from reviewer.rules.scopes import Scope
+from reviewer.text import parse_yaml
 
 SUPPORTED: dict[str, type[checks.Check | metrics.Readability | metrics.Metric]] = {
     "existence": checks.Existence,
@@ -54,7 +55,7 @@ class Rule:
 def load_rule(path: Path, name: str, vocab: list[str]) -> Rule:
     """Read and compile one rule file."""
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"invalid YAML: {exc}".replace("\n", " ")) from exc
     except (OSError, UnicodeDecodeError) as exc:

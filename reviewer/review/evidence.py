@@ -156,9 +156,9 @@ def mined_evidence(theme: Theme, language: str) -> list[Evidence]:
     """The theme's own mined quotes (verbatim too), for themes the store gave nothing for."""
     marked = []
     for quote in theme.quotes:
-        quote_language = detect_language(quote.quote)
-        marked.append(
-            Evidence(**quote.model_dump(), language=quote_language, other_language=quote_language != language)
-        )
+        # The note's language, known since ingest; a fragment is only detected for themes mined before.
+        quote_language = quote.language or detect_language(quote.quote)
+        fields = quote.model_dump(exclude={"language"})
+        marked.append(Evidence(**fields, language=quote_language, other_language=quote_language != language))
     marked.sort(key=lambda e: e.other_language)
     return marked[:EVIDENCE_PER_THEME]

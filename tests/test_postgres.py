@@ -34,6 +34,10 @@ def query(url: str, sql: str) -> list[tuple]:
 def data_dir(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("pg") / "data"
     shutil.copytree(demo_settings.data_dir, target)
+    # Other tests may have opened the SQLite flag book in the shared demo data dir: the test below
+    # checks that a Postgres URL never creates one, so the copy starts without it.
+    for leftover in target.glob("feedback.sqlite3*"):
+        leftover.unlink()
     return target
 
 

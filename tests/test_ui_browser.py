@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.settings import Settings
-from tests.demo import CORPUS_DIR
+from tests.demo import CORPUS_DIR, DEMO_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,6 +45,8 @@ def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_")}
     env["REVIEWER_DATA_DIR"] = str(data)
+    # What `make run` passes: the engine itself assumes no taxonomy, guidelines or vocabulary.
+    env.update({f"REVIEWER_{key.upper()}": str(value) for key, value in DEMO_SETTINGS.items()})
     log = (data.parent / "streamlit.log").open("wb")
     server = subprocess.Popen(
         [

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 
 from reviewer.ingest.fields import build_note
-from reviewer.ingest.participants import parse_participants, roles_by_name
+from reviewer.ingest.participants import parse_participants
 from reviewer.ingest.timeline import TIMELINE_KEY, Entry, encode
-from reviewer.ingest.turns import assign_roles
+from reviewer.ingest.turns import set_turn_roles
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
 
@@ -75,15 +75,7 @@ def read_recorder_text(
         timeline.append((start, end, start_ms, max(start_ms, next_ms)))
         lines.append(f"{speaker}: {words}")
         offset = end + 1
-    roles = assign_roles(
-        [t.speaker for t in turns],
-        known.get("rep") or None,
-        settings,
-        contact=known.get("contact") or None,
-        known_roles=roles_by_name(participants, settings.internal_domains),
-    )
-    for turn, role in zip(turns, roles, strict=True):
-        turn.role = role
+    set_turn_roles(turns, known, participants, settings)
     return build_note(
         known=known,
         metadata={**metadata, TIMELINE_KEY: encode(timeline)},

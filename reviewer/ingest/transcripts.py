@@ -15,8 +15,8 @@ import yaml
 from reviewer.errors import InputError
 from reviewer.ingest.fields import build_note, split_record
 from reviewer.ingest.files import META_SUFFIX, read_text_file
-from reviewer.ingest.participants import parse_participants, roles_by_name
-from reviewer.ingest.turns import assign_roles
+from reviewer.ingest.participants import parse_participants
+from reviewer.ingest.turns import set_turn_roles
 from reviewer.models import CallNote, Turn
 from reviewer.settings import Settings
 from reviewer.text import parse_yaml
@@ -162,15 +162,7 @@ def _transcript_note(
         turns.append(Turn(speaker=speaker, role="unknown", text=words, start=start, end=end))
         lines.append(prefix + words)
         offset = end + 1
-    roles = assign_roles(
-        [t.speaker for t in turns],
-        known.get("rep") or None,
-        settings,
-        contact=known.get("contact") or None,
-        known_roles=roles_by_name(participants, settings.internal_domains),
-    )
-    for turn, role in zip(turns, roles, strict=True):
-        turn.role = role
+    set_turn_roles(turns, known, participants, settings)
     if all(turn.speaker is None for turn in turns):
         turns = []
     return build_note(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
+from reviewer.ingest.participants import Participant, roles_by_name
 from reviewer.models import Role, Turn
 from reviewer.settings import Settings
 from reviewer.text import trim_span
@@ -282,3 +284,18 @@ def _is_exchange(kinds: list[str | None], candidates: list[tuple[int, int, str]]
 
 def _speaker_key(speaker: str) -> str:
     return " ".join(speaker.lower().split())
+
+
+def set_turn_roles(
+    turns: Sequence[Turn], known: Mapping[str, Any], participants: Sequence[Participant], settings: Settings
+) -> None:
+    """Give each turn its side: from the note's rep/contact fields, participants' e-mail domains and labels."""
+    roles = assign_roles(
+        [t.speaker for t in turns],
+        known.get("rep") or None,
+        settings,
+        contact=known.get("contact") or None,
+        known_roles=roles_by_name(participants, settings.internal_domains),
+    )
+    for turn, role in zip(turns, roles, strict=True):
+        turn.role = role

@@ -15,6 +15,7 @@ complain about what the sentence names.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -226,13 +227,20 @@ def _term_hits(keywords: Sequence[str] | dict[str, float], text: str) -> float:
 def _names(term: str, lowered: str) -> bool:
     """The sentence names the term: its words by prefix, a pair of words (c-TF-IDF's n-grams) within
     a few words of each other in any order."""
+    return any(pattern.search(lowered) for pattern in _term_patterns(term))
+
+
+@functools.lru_cache(maxsize=8192)
+def _term_patterns(term: str) -> tuple[re.Pattern[str], ...]:
+    """The compiled patterns for one term, built once per process: a warm review judges the same
+    theme terms against every sentence of every draft."""
     parts = term.split()
     if len(parts) == 1:
-        return re.search(r"\b" + re.escape(term), lowered) is not None
+        return (re.compile(r"\b" + re.escape(term)),)
     near = rf"(?:\W+\w+){{0,{TERM_WINDOW}}}?\W+"
     forward = r"\b" + near.join(re.escape(p) + r"\w*" for p in parts)
     backward = r"\b" + near.join(re.escape(p) + r"\w*" for p in reversed(parts))
-    return re.search(forward, lowered) is not None or re.search(backward, lowered) is not None
+    return re.compile(forward), re.compile(backward)
 
 
 def _max_sim(draft_vectors: np.ndarray, embed: Embed, texts: list[str]) -> np.ndarray:

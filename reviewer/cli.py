@@ -126,6 +126,9 @@ def ingest(
         _refresh_themes(settings)
     if report.files_ingested == 0 and report.files_unchanged == 0 and report.pruned_files == 0:
         exit_because(2, "no call notes could be read from " + ", ".join(str(p) for p in paths))
+    if report.skipped:
+        # Like `review` with an unreadable draft: the rest is stored, and the exit says not all of it was.
+        exit_because(2, f"{plural(len(report.skipped), 'file')} could not be read (see above); the rest is ingested")
 
 
 def _refresh_themes(settings: Settings) -> None:

@@ -337,8 +337,9 @@ def test_bad_pages_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
     (folder / "recording.mp4").write_bytes(b"\x00\x00\x00 ftypisom")
     data = tmp_path / "data"
     result = _ingest(data, str(folder), "--no-themes")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
     assert "2 files ingested (3 notes" in result.stdout and "5 skipped" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "exit 2: 5 files could not be read (see above); the rest is ingested"
     for name, reason in [
         ("transcripts-0002.json", "invalid or truncated JSON"),
         ("transcripts-0003.json", "call 100: the transcript has no sentences"),

@@ -91,8 +91,11 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_goes_on(tmp_path) -> N
     _write(notes, "nocolumn.csv", "id,colour\n1,blue\n")
     (notes / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
     result = runner.invoke(app, ["ingest", str(notes), "--data-dir", str(tmp_path / "data")], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # not everything was read, as `review` says of a bad draft
     assert "1 file ingested" in result.stdout and "4 skipped" in result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("exit 2: 4 files could not be read")
+    again = runner.invoke(app, ["ingest", str(notes / "good.md"), "--data-dir", str(tmp_path / "data")])
+    assert again.exit_code == 0 and "1 unchanged" in again.stdout  # the good file was kept
     for name, reason in [
         ("empty.md", "empty"),
         ("broken.csv", "CSV"),

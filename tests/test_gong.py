@@ -339,7 +339,8 @@ def test_bad_pages_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
     result = _ingest(data, str(folder), "--no-themes")
     assert result.exit_code == 2, result.output
     assert "2 files ingested (3 notes" in result.stdout and "5 skipped" in result.stdout
-    assert result.stderr.strip().splitlines()[-1] == "exit 2: 5 files could not be read (see above); the rest is ingested"
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "exit 2: 5 files could not be read (see above); the rest is ingested"
     for name, reason in [
         ("transcripts-0002.json", "invalid or truncated JSON"),
         ("transcripts-0003.json", "call 100: the transcript has no sentences"),

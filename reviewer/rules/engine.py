@@ -18,8 +18,7 @@ from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
 from reviewer.rules.model import Block, FileState, Hit
 from reviewer.rules.plain import adoc_blocks, rst_blocks, text_blocks
-from reviewer.rules.sentences import split_sentences
-from reviewer.text import decode_text, mask_mdx, switched_off, vale_switches
+from reviewer.text import decode_text, mask_mdx, sentence_spans, switched_off, vale_switches
 
 FORMATS = {
     ".md": "md",
@@ -86,7 +85,7 @@ def _prose_units(block: Block, ext: str) -> list[Block]:
     for part in text.split("\n\n"):
         out.append(block.sub(start, start + len(part), "paragraph" + ext))
         start += len(part) + 2
-    for s, e in split_sentences(text):
+    for s, e in sentence_spans(text):
         out.append(block.sub(s, e, "sentence" + ext))
     out.append(Block(text, "text" + ext, block.starts, block.origins))
     return out

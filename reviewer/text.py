@@ -1,4 +1,4 @@
-"""Shared text helpers: decoding, sentence spans, words, language detection, YAML parsing, and
+"""Shared text helpers: decoding, front matter, sentence spans, words, language detection, YAML parsing, and
 the markup conventions review and lint both honour (MDX's ESM lines, Vale's comment switches)."""
 
 from __future__ import annotations
@@ -60,6 +60,35 @@ def parse_yaml(text: str | bytes) -> Any:
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+# Front matter: `---` (YAML, closed by `---` or `...`) or `+++` (TOML) on the first line. The first
+# line inside must read as metadata (`key:`, `key =`, a comment) or close it at once; otherwise the
+# `---` is a thematic break opening the document, not metadata.
+_FRONT_OPEN = re.compile(r"(---|\+\+\+)[ \t]*(?:\n|\Z)")
+_FRONT_FIRST = re.compile(r"[ \t]*(?:$|#|---|\.\.\.|\+\+\+|[\"']?[\w .-]+[\"']?[ \t]*[:=])", re.M)
+_FRONT_CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(r"^\+\+\+[ \t]*$", re.M)}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Metadata at the top of a note, draft, linted file or prompt file."""
+
+    syntax: str  # "yaml" or "toml"
+    raw: str  # the text between the fences
+    end: int  # offset just past the closing fence's line: the body starts here
+
+
+def front_matter(text: str) -> FrontMatter | None:
+    """The front matter of a text (line ends `\\n`), or None when it has none."""
+    opener = _FRONT_OPEN.match(text)
+    if opener is None or not _FRONT_FIRST.match(text, opener.end()):
+        return None
+    closer = _FRONT_CLOSE[opener.group(1)].search(text, opener.end())
+    if closer is None:
+        return None
+    end = min(len(text), closer.end() + 1)
+    return FrontMatter("yaml" if opener.group(1) == "---" else "toml", text[opener.end() : closer.start()], end)
 
 
 BINARY = "not a text file (binary content)"

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from reviewer.text import sentence_spans
+from reviewer.text import front_matter, sentence_spans
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "code"]
 PROSE_KINDS: frozenset[str] = frozenset({"heading", "paragraph", "list_item", "quote"})
@@ -102,7 +102,6 @@ _LIST_ITEM = re.compile(r"^([ \t]*)([-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 _TABLE_ROW = re.compile(r"^ {0,3}\|")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
-_FRONT_MATTER_KEY = re.compile(r"^[\w-]+[ \t]*[:=]")
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -121,20 +120,9 @@ def _indent(line: str) -> int:
 
 
 def _front_matter_end(text: str, lines: list[tuple[int, int]]) -> int:
-    """Index of the first line after YAML/TOML front matter, or 0 when there is none."""
-    if not lines:
-        return 0
-    opener = text[lines[0][0] : lines[0][1]].rstrip()
-    if opener not in ("---", "+++"):
-        return 0
-    closers = {"---", "..."} if opener == "---" else {"+++"}
-    first = text[lines[1][0] : lines[1][1]] if len(lines) > 1 else ""
-    if first.strip() and not _FRONT_MATTER_KEY.match(first):
-        return 0  # a thematic break at the top, not metadata
-    for index in range(1, len(lines)):
-        if text[lines[index][0] : lines[index][1]].rstrip() in closers:
-            return index + 1
-    return 0
+    """Index of the first line after the front matter, or 0 when there is none."""
+    found = front_matter(text)
+    return 0 if found is None else sum(1 for start, _ in lines if start < found.end)
 
 
 class _MarkdownSegmenter:

@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from reviewer.rules.model import Block
+from reviewer.text import front_matter
 
 # Prose paragraphs get this scope; the engine splits them into paragraph/sentence/text blocks.
 PROSE = "txt"
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+[^\s<>()\[\]\"'.,;:!?]")
-_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?^(?:\1|\.\.\.)[ \t]*$", re.S | re.M)
 _MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
@@ -64,8 +64,8 @@ def mask_urls(block: Block) -> Block:
 
 def strip_front_matter(text: str) -> str:
     """Blank out YAML/TOML front matter, keeping offsets and line numbers."""
-    m = _FRONT_MATTER.match(text)
-    return mask(text, 0, m.end()) if m else text
+    found = front_matter(text)
+    return mask(text, 0, found.end) if found else text
 
 
 def markdown_blocks(text: str) -> Document:

@@ -169,6 +169,12 @@ def test_a_cp1252_draft_lints_as_it_reviews(site: Path, monkeypatch: pytest.Monk
     assert linted == reviewed == [(1, 19, "Demo.Hype", "seamless"), (1, 42, "Demo.Hype", "seamless")]
 
 
+def test_an_mdx_draft_reviews_as_it_lints(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's brand step reads the draft's own parse: MDX imports and JSX comments are not copy."""
+    linted, reviewed = lint_and_review(site, monkeypatch, "page.mdx")
+    assert linted == reviewed == [(8, 3, "Demo.Hype", "seamless")]
+
+
 def test_a_thematic_break_on_the_first_line_is_not_front_matter_in_lint_or_review(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -160,14 +160,19 @@ def _rule_hits(rule: Rule, blocks: list[Block], corpus: _Corpus, state: FileStat
         yield blocks[i], check.run(blocks[i], state)
 
 
-def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
-    """Findings for one document, sorted by position; spans are offsets into `text`."""
+def lint_text(
+    text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None, document: Document | None = None
+) -> list[BrandFinding]:
+    """Findings for one document, sorted by position; spans are offsets into `text`.
+
+    `document` is the text's parse when the caller has one (a loaded Markdown draft's), else the
+    text is parsed here as `fmt`."""
     fmt = normalize_format(fmt)
     ext = ".md" if fmt == "mdx" else "." + fmt  # MDX is Markdown to scopes (Vale's own mapping)
     enabled = ruleset.rules_for(path or f"stdin{ext}")
     if not enabled:
         return []
-    doc = _PARSERS[fmt](text)
+    doc = document if document is not None else _PARSERS[fmt](text)
     blocks = units(doc, text, ext)
     state = FileState()
     state.metrics = dict(doc.metrics)

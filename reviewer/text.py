@@ -99,25 +99,44 @@ _BINARY_SIGNATURES = tuple(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),  # before UTF-16 LE, whose BOM it starts with
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of data names, or None."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
+def decode_charset(data: bytes) -> str:
+    """The one charset order for drafts, linted files and notes: a BOM's encoding (UTF-8, UTF-32,
+    UTF-16), else strict UTF-8, else strict cp1252; UnicodeDecodeError when that fails.
+
+    What counts as binary differs per caller on purpose (notes also read BOM-less UTF-16 and let
+    charset-normalizer guess), so the binary checks stay with them."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # strict: bytes cp1252 leaves undefined raise
+
+
 def decode_text(data: bytes, path: Path | str | None) -> str:
-    """Text of a draft or linted file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends `\\n`.
+    """Text of a draft or linted file by `decode_charset`; line ends `\\n`; binary content refused.
 
     `reviewer review` and `reviewer lint` both decode through here, so a file lints as it reviews.
     """
-    if data.startswith(_BINARY_SIGNATURES):
+    if data.startswith(_BINARY_SIGNATURES) or (b"\x00" in data and bom_encoding(data) is None):
         raise InputError(path, BINARY)
     try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = data[3:].decode("utf-8")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        elif b"\x00" in data:
-            raise InputError(path, BINARY)
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252")  # strict: bytes cp1252 leaves undefined mean binary
+        text = decode_charset(data)
     except UnicodeDecodeError as exc:
         raise InputError(path, BINARY) from exc
     # Text files hold next to no control characters; binaries decoded as cp1252 hold many.

@@ -159,10 +159,14 @@ def lint_and_review(site: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> t
     return linted, reviewed
 
 
-def test_a_cp1252_draft_lints_as_it_reviews(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (site / "legacy.md").write_bytes(
-        "Caf\xe9 teams love a seamless start. Na\xefve \u201cseamless\u201d.\n".encode("cp1252")
-    )
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-32"])
+def test_a_cp1252_draft_lints_as_it_reviews(site: Path, monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    """One charset order for lint, review and call notes: the same bytes give the same text in each."""
+    from reviewer.ingest.files import read_text_file
+
+    text = "Caf\xe9 teams love a seamless start. Na\xefve \u201cseamless\u201d.\n"
+    (site / "legacy.md").write_bytes(text.encode(encoding))
+    assert read_text_file(site / "legacy.md") == text
     code, out, _ = run("lint", "legacy.md")
     assert code == 0 and out.splitlines()[0] == "legacy.md:1:19:Demo.Hype:Avoid 'seamless'."
     linted, reviewed = lint_and_review(site, monkeypatch, "legacy.md")

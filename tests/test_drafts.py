@@ -255,8 +255,9 @@ def test_plain_text_paragraphs_headings_and_bullets(tmp_path: Path) -> None:
         ("Grüße aus München. Das ist gut.".encode(), "Grüße aus München."),
         ("Grüße aus München. Das ist gut.".encode("utf-16"), "Grüße aus München."),
         ("Grüße aus München. Das ist „gut“.".encode("cp1252"), "Grüße aus München."),
+        ("Grüße aus München. Das ist gut.".encode("utf-32"), "Grüße aus München."),
     ],
-    ids=["utf-8", "utf-16-bom", "cp1252"],
+    ids=["utf-8", "utf-16-bom", "cp1252", "utf-32-bom"],
 )
 def test_text_encodings(tmp_path: Path, raw: bytes, expected: str) -> None:
     path = tmp_path / "german.txt"

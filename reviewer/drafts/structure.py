@@ -1,4 +1,7 @@
-"""Segmentation of draft text into blocks (headings, paragraphs, list items, quotes, code) and sentences."""
+"""Segmentation of draft text into blocks (headings, paragraphs, list items, quotes, code) and sentences.
+
+Markdown blocks are the sections of the rules engine's markdown-it parse (reviewer.rules.markup), so
+the draft view, the highlights and the brand rules read one parse of the draft."""
 
 from __future__ import annotations
 
@@ -95,16 +98,6 @@ _WORDY = re.compile(r"[^\W_]")
 # --- Markdown ---------------------------------------------------------------------------------------
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, end excluding the newline."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return spans
-
-
 # Lines that open a block of their own (list items, ATX headings): a cheap floor on the block count,
 # so a file of a million one-word list items is refused before markdown-it spends minutes on it.
 _BLOCK_OPENER = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]|$)", re.M)
@@ -127,6 +120,17 @@ def markdown_blocks(text: str, document: Document | None = None) -> list[Block]:
 
 
 # --- Plain text -------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end excluding the newline."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
 
 _BULLET = re.compile(r"^[ \t]*(?:[-*•–]|\d{1,3}[.)])[ \t]+")
 _TERMINAL_PUNCTUATION = ".!?:;,…\"'”’)"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reviewer.errors import ReviewerError
 from reviewer.settings import PROJECT_ROOT
-from reviewer.text import parse_yaml
+from reviewer.text import front_matter, parse_yaml
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 USER_MARKER = "---user---"
@@ -21,7 +21,6 @@ _TOKEN_BYTES = 12
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _FENCE_BEGIN = re.compile(rf"^<<<[A-Z0-9 _-]+ ([0-9a-f]{{{2 * _TOKEN_BYTES}}})>>>$", re.MULTILINE)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n(.*)\Z", re.DOTALL)
 
 
 class PromptError(ReviewerError, KeyError):
@@ -89,18 +88,18 @@ class PromptTemplate:
 
 def parse_prompt(text: str, path: Path) -> PromptTemplate:
     """Parse the text of a prompt file; `path` is used in error messages and must match `name`."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    match = front_matter(text.replace("\r\n", "\n"))
+    if match is None or match.syntax != "yaml":
         raise PromptError(f"{path}: a prompt file starts with YAML front matter between '---' lines")
     try:
-        raw = parse_yaml(match.group(1)) or {}
+        raw = parse_yaml(match.raw) or {}
         meta = PromptMeta.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise PromptError(f"{path}: invalid front matter: {exc}") from exc
     if meta.name != path.stem:
         raise PromptError(f"{path}: front matter name {meta.name!r} does not match the file name")
 
-    body = match.group(2)
+    body = text.replace("\r\n", "\n")[match.end :]
     parts = re.split(rf"^{re.escape(USER_MARKER)}[ \t]*\r?$\n?", body, flags=re.MULTILINE)
     if len(parts) > 2:
         raise PromptError(f"{path}: the {USER_MARKER} marker may appear only once")

@@ -1,4 +1,4 @@
-"""Shared text helpers: decoding, sentence spans, words, language detection, YAML parsing, and
+"""Shared text helpers: decoding, front matter, sentence spans, words, language detection, YAML parsing, and
 the markup conventions review and lint both honour (MDX's ESM lines, Vale's comment switches)."""
 
 from __future__ import annotations
@@ -12,15 +12,30 @@ from typing import Any
 
 from reviewer.errors import InputError
 
-# Abbreviations after which a full stop does not end a sentence (English and German); the rules
-# engine's Vale-style splitter uses the same list.
+# Abbreviations after which a full stop does not end a sentence (English and German). Every splitter
+# in the project is `sentence_spans` below: drafts, call notes and the rules engine's sentence scope.
 ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st no fig approx cf al u.s a.m p.m "
-    "jan feb mar apr jun jul aug sep sept oct nov dec art sec para p.a approx dept est "
-    "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl nr bspw vgl sog s max min abs ziff mio mrd jh "
-    "jan febr märz okt dez".split()
+    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp jr sr st fig approx cf al u.s a.m p.m "
+    "jan feb mar apr jun jul aug sep sept oct nov dec sec para p.a approx dept est "
+    "z.b bzw ca usw d.h u.a ggf inkl zzgl evtl bspw vgl sog s max min ziff mio mrd jh "
+    "jan febr märz okt dez gem mwst lt usf".split()
 )
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+# Abbreviations that stand before a number ("No. 5", "Art. 28", "Abs. 2"); before anything else the
+# full stop ends a sentence ("He said no. Then", "modern art. It").
+_NUMBER_ABBREVIATIONS = frozenset("no nr nos art abs".split())
+# Abbreviations that often close a sentence: followed by a capital, the sentence ends there.
+_FINAL_ABBREVIATIONS = frozenset("etc usw usf p.a".split())
+# Month names (English, German) after which a number's full stop is an ordinal: "am 3. Jan.", "5. Mai".
+_MONTHS = frozenset(
+    "jan january januar jän jänner feb february februar febr mar march märz apr april may mai jun june "
+    "juni jul july juli aug august sep sept september oct october okt oktober nov november dec december "
+    "dez dezember".split()
+)
+# German words before an ordinal number ("am 3.", "im 2. Jahr", "zum 1. Mal").
+_ORDINAL_BEFORE = frozenset("am im zum zur vom ab bis seit der die das dem den des jeden jedem jeder".split())
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’“‘»«›‹)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_NEXT_WORD = re.compile(r"\s+[\"'“‘„»«(\[]*([^\W_]+)")
+_WORDS_BEFORE = re.compile(r"(?:([^\W\d_]+)\s+)?([\w.]+)\.$")
 # A note's first 2,000 characters tell its language as well as the whole of it, at a fixed cost.
 _LANGUAGE_WINDOW = 2000
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
@@ -47,6 +62,35 @@ def parse_yaml(text: str | bytes) -> Any:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+# Front matter: `---` (YAML, closed by `---` or `...`) or `+++` (TOML) on the first line. The first
+# line inside must read as metadata (`key:`, `key =`, a comment) or close it at once; otherwise the
+# `---` is a thematic break opening the document, not metadata.
+_FRONT_OPEN = re.compile(r"(---|\+\+\+)[ \t]*(?:\n|\Z)")
+_FRONT_FIRST = re.compile(r"[ \t]*(?:$|#|---|\.\.\.|\+\+\+|[\"']?[\w .-]+[\"']?[ \t]*[:=])", re.M)
+_FRONT_CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(r"^\+\+\+[ \t]*$", re.M)}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Metadata at the top of a note, draft, linted file or prompt file."""
+
+    syntax: str  # "yaml" or "toml"
+    raw: str  # the text between the fences
+    end: int  # offset just past the closing fence's line: the body starts here
+
+
+def front_matter(text: str) -> FrontMatter | None:
+    """The front matter of a text (line ends `\\n`), or None when it has none."""
+    opener = _FRONT_OPEN.match(text)
+    if opener is None or not _FRONT_FIRST.match(text, opener.end()):
+        return None
+    closer = _FRONT_CLOSE[opener.group(1)].search(text, opener.end())
+    if closer is None:
+        return None
+    end = min(len(text), closer.end() + 1)
+    return FrontMatter("yaml" if opener.group(1) == "---" else "toml", text[opener.end() : closer.start()], end)
+
+
 BINARY = "not a text file (binary content)"
 # Formats that can pass for text when decoded as cp1252 (or even as ASCII, like an uncompressed PDF).
 _BINARY_SIGNATURES = tuple(
@@ -55,25 +99,44 @@ _BINARY_SIGNATURES = tuple(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),  # before UTF-16 LE, whose BOM it starts with
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of data names, or None."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
+def decode_charset(data: bytes) -> str:
+    """The one charset order for drafts, linted files and notes: a BOM's encoding (UTF-8, UTF-32,
+    UTF-16), else strict UTF-8, else strict cp1252; UnicodeDecodeError when that fails.
+
+    What counts as binary differs per caller on purpose (notes also read BOM-less UTF-16 and let
+    charset-normalizer guess), so the binary checks stay with them."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # strict: bytes cp1252 leaves undefined raise
+
+
 def decode_text(data: bytes, path: Path | str | None) -> str:
-    """Text of a draft or linted file: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252; line ends `\\n`.
+    """Text of a draft or linted file by `decode_charset`; line ends `\\n`; binary content refused.
 
     `reviewer review` and `reviewer lint` both decode through here, so a file lints as it reviews.
     """
-    if data.startswith(_BINARY_SIGNATURES):
+    if data.startswith(_BINARY_SIGNATURES) or (b"\x00" in data and bom_encoding(data) is None):
         raise InputError(path, BINARY)
     try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = data[3:].decode("utf-8")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        elif b"\x00" in data:
-            raise InputError(path, BINARY)
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252")  # strict: bytes cp1252 leaves undefined mean binary
+        text = decode_charset(data)
     except UnicodeDecodeError as exc:
         raise InputError(path, BINARY) from exc
     # Text files hold next to no control characters; binaries decoded as cp1252 hold many.
@@ -147,23 +210,44 @@ STOPWORDS = frozenset(set().union(*_STOPWORDS.values()))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Character spans of the sentences in text[start:end], trimmed of surrounding whitespace."""
+    """Character spans of the sentences in text[start:end], trimmed of surrounding whitespace.
+
+    A sentence ends at `.`, `!`, `?` or `…` (closing quotes and brackets included) before whitespace,
+    at a blank line and before a list item; a full stop after an abbreviation, an initial or an
+    ordinal number does not end one."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        # Only the word before the full stop matters; a bounded window keeps long runs of
-        # abbreviations or initials ("a. a. a. ...") linear instead of quadratic.
-        word_before = re.search(r"([\w.]+)\.$", text[max(cursor, match.start() - 64) : match.start() + 1])
-        if match.group().startswith(".") and word_before:
-            token = word_before.group(1).lower().rstrip(".")
-            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or token.isdigit():
-                continue
+        if match.group().startswith(".") and not _full_stop_ends(text, cursor, match.start(), stop, end):
+            continue
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
     _append_trimmed(text, cursor, end, spans)
     return spans
+
+
+def _full_stop_ends(text: str, cursor: int, dot: int, stop: int, end: int) -> bool:
+    """Whether the full stop at `dot` ends a sentence, judged by the words either side of it."""
+    # Only the words next to the full stop matter; a bounded window keeps long runs of
+    # abbreviations or initials ("a. a. a. ...") linear instead of quadratic.
+    before = _WORDS_BEFORE.search(text[max(cursor, dot - 64) : dot + 1])
+    if not before:
+        return True
+    token = before.group(2).lower().rstrip(".")
+    after = _NEXT_WORD.match(text[stop : min(end, stop + 64)])
+    following = after.group(1) if after else ""
+    if token in _NUMBER_ABBREVIATIONS:
+        return not following[:1].isdigit()
+    if token in _FINAL_ABBREVIATIONS:
+        return following[:1].isupper()
+    if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        return False
+    if token.isdigit():  # "5. Mai", "am 3. Jan." and "zum 1. Mal" are ordinals; "costs $5. Then" ends
+        previous = (before.group(1) or "").lower()
+        return not (len(token) <= 2 and (following.lower() in _MONTHS or previous in _ORDINAL_BEFORE))
+    return True
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -144,10 +144,47 @@ def test_lint_honours_vale_comment_switches(site: Path) -> None:
     assert [line.split(":")[1] for line in out.splitlines()] == ["1", "9", "17"]
 
 
-def test_a_cp1252_draft_lints_as_it_reviews(site: Path) -> None:
-    (site / "legacy.md").write_bytes("Caf\xe9 teams love a seamless start.\n".encode("cp1252"))
+def lint_and_review(site: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[list, list]:
+    """(line, col, rule, matched text) of every brand finding `reviewer lint` and `reviewer review` give."""
+    code, out, _ = run("lint", name, "--output", "json", "--no-exit")
+    assert code == 0
+    linted = [(a["Line"], a["Span"][0], a["Check"], a["Match"]) for a in json.loads(out).get(name, [])]
+    monkeypatch.setenv("REVIEWER_GUIDELINES", str(site))  # the site's .vale.ini is the team's rules
+    monkeypatch.setenv("REVIEWER_EMBEDDINGS", "hash")
+    code, out, _ = run("review", name, "--format", "json", "--fail-on", "never")
+    assert code == 0
+    review = json.loads(out)
+    assert review["draft"]["path"] == name
+    reviewed = [(f["line"], f["col"], f["rule"], f["span"]["text"]) for f in review["brand"]]
+    return linted, reviewed
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-32"])
+def test_a_cp1252_draft_lints_as_it_reviews(site: Path, monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    """One charset order for lint, review and call notes: the same bytes give the same text in each."""
+    from reviewer.ingest.files import read_text_file
+
+    text = "Caf\xe9 teams love a seamless start. Na\xefve \u201cseamless\u201d.\n"
+    (site / "legacy.md").write_bytes(text.encode(encoding))
+    assert read_text_file(site / "legacy.md") == text
     code, out, _ = run("lint", "legacy.md")
-    assert code == 0 and out.strip() == "legacy.md:1:19:Demo.Hype:Avoid 'seamless'."
+    assert code == 0 and out.splitlines()[0] == "legacy.md:1:19:Demo.Hype:Avoid 'seamless'."
+    linted, reviewed = lint_and_review(site, monkeypatch, "legacy.md")
+    assert linted == reviewed == [(1, 19, "Demo.Hype", "seamless"), (1, 42, "Demo.Hype", "seamless")]
+
+
+def test_an_mdx_draft_reviews_as_it_lints(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's brand step reads the draft's own parse: MDX imports and JSX comments are not copy."""
+    linted, reviewed = lint_and_review(site, monkeypatch, "page.mdx")
+    assert linted == reviewed == [(8, 3, "Demo.Hype", "seamless")]
+
+
+def test_a_thematic_break_on_the_first_line_is_not_front_matter_in_lint_or_review(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (site / "legacy.md").write_text("---\nA seamless start.\n\n---\n\nTitle: seamless\n", "utf-8")
+    linted, reviewed = lint_and_review(site, monkeypatch, "legacy.md")
+    assert linted == reviewed == [(2, 3, "Demo.Hype", "seamless"), (6, 8, "Demo.Hype", "seamless")]
 
 
 def test_the_api_key_is_a_secret_and_env_example_names_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:

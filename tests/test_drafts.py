@@ -255,8 +255,9 @@ def test_plain_text_paragraphs_headings_and_bullets(tmp_path: Path) -> None:
         ("Grüße aus München. Das ist gut.".encode(), "Grüße aus München."),
         ("Grüße aus München. Das ist gut.".encode("utf-16"), "Grüße aus München."),
         ("Grüße aus München. Das ist „gut“.".encode("cp1252"), "Grüße aus München."),
+        ("Grüße aus München. Das ist gut.".encode("utf-32"), "Grüße aus München."),
     ],
-    ids=["utf-8", "utf-16-bom", "cp1252"],
+    ids=["utf-8", "utf-16-bom", "cp1252", "utf-32-bom"],
 )
 def test_text_encodings(tmp_path: Path, raw: bytes, expected: str) -> None:
     path = tmp_path / "german.txt"
@@ -575,3 +576,28 @@ def test_an_mdx_draft_reads_without_its_imports_and_art_does_not_end_a_sentence(
         "Security",
         "We sign a contract under Art. 28 GDPR, and p.a. billing.",
     ]
+
+
+def test_a_markdown_draft_is_parsed_once_for_its_blocks_and_the_review_brand_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """markdown-it reads the draft once; the draft view's blocks and the rules step's prose share it."""
+    from reviewer.graph import build_context, review_draft
+    from reviewer.rules import markup
+    from tests.demo import CORPUS_DIR, DEMO_GUIDELINES
+
+    parses: list[str] = []
+    parse = markup._MD.parse
+    monkeypatch.setattr(markup._MD, "parse", lambda src, env=None: parses.append(src) or parse(src, env))
+    draft = load_draft(CORPUS_DIR / "drafts" / "landing_page.md")
+    assert len(parses) == 1
+    heading = draft.blocks[0]
+    assert heading.kind == "heading" and not heading.text.startswith("#")
+    settings = Settings(data_dir=tmp_path / "data", embeddings="hash", guidelines=DEMO_GUIDELINES)
+    review = review_draft(build_context(settings), draft=draft)
+    assert review.brand and len(parses) == 1
+    for finding in review.brand:
+        assert draft.text[finding.span.start : finding.span.end] == finding.span.text
+    # A draft read back from JSON (a checkpoint, a batch result) parses its text again, to the same blocks.
+    again = Draft.model_validate_json(draft.model_dump_json())
+    assert again.markup() is not None and again.markup().sections == draft.markup().sections

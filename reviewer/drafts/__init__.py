@@ -19,11 +19,14 @@ from reviewer.drafts.structure import (
     Block,
     Sentence,
     StructureLimitError,
+    check_markdown_size,
     markdown_blocks,
+    parse_markdown,
     plain_blocks,
     prose_sentences,
 )
 from reviewer.errors import InputError
+from reviewer.rules.markup import Document
 from reviewer.settings import Settings
 from reviewer.text import decode_text, detect_language, mask_mdx
 
@@ -65,6 +68,16 @@ class Draft(BaseModel):
     sentences: list[Sentence] = Field(description="Sentences of the prose blocks (never of code), in order.")
 
     _line_starts: list[int] | None = PrivateAttr(default=None)
+    # The markdown-it parse the blocks came from; the rules engine lints a Markdown draft by it.
+    _document: Document | None = PrivateAttr(default=None)
+
+    def markup(self) -> Document | None:
+        """The parse of a Markdown draft its blocks came from, for the rules engine; None for other formats."""
+        if self.format != "markdown":
+            return None
+        if self._document is None:  # a draft read back from JSON: its text is parsed again
+            self._document = parse_markdown(_markdown_source(self.text, self.path))
+        return self._document
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset into `text`."""
@@ -92,6 +105,19 @@ def _check_size(size: int, name: str, settings: Settings) -> None:
         raise InputError(name, f"file is {_megabytes(size)}; the limit is {_megabytes(settings.max_draft_bytes)}")
     if size == 0:
         raise InputError(name, "file is empty")
+
+
+def _markdown_source(text: str, name: str) -> str:
+    """The text markdown-it reads: MDX's ESM lines and JSX comments blanked (offsets unchanged)."""
+    return mask_mdx(text) if name.lower().endswith(".mdx") else text
+
+
+def _markdown(name: str, digest: str, text: str) -> Draft:
+    check_markdown_size(text)
+    document = parse_markdown(_markdown_source(text, name))
+    draft = _build(name, "markdown", digest, text, markdown_blocks(text, document))
+    draft._document = document
+    return draft
 
 
 def _build(name: str, fmt: DraftFormat, digest: str, text: str, blocks: list[Block]) -> Draft:
@@ -145,9 +171,7 @@ def load_draft_bytes(data: bytes, name: str, settings: Settings | None = None) -
 def _parse(data: bytes, name: str, fmt: DraftFormat) -> Draft:
     digest = hashlib.sha256(data).hexdigest()
     if fmt == "markdown":
-        text = decode_text(data, name)
-        parsed = mask_mdx(text) if name.lower().endswith(".mdx") else text
-        return _build(name, fmt, digest, text, markdown_blocks(parsed))
+        return _markdown(name, digest, decode_text(data, name))
     if fmt == "text":
         text = decode_text(data, name)
         return _build(name, fmt, digest, text, plain_blocks(text))
@@ -171,7 +195,8 @@ def draft_from_text(text: str, name: str = "pasted.md") -> Draft:
     try:
         if fmt == "html":
             return _build(name, fmt, digest, *html_blocks(text))
-        segment = markdown_blocks if fmt == "markdown" else plain_blocks
-        return _build(name, fmt, digest, text, segment(text))
+        if fmt == "markdown":
+            return _markdown(name, digest, text)
+        return _build(name, fmt, digest, text, plain_blocks(text))
     except StructureLimitError as exc:
         raise InputError(name, str(exc)) from exc

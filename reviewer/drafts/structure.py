@@ -1,4 +1,7 @@
-"""Segmentation of draft text into blocks (headings, paragraphs, list items, quotes, code) and sentences."""
+"""Segmentation of draft text into blocks (headings, paragraphs, list items, quotes, code) and sentences.
+
+Markdown blocks are the sections of the rules engine's markdown-it parse (reviewer.rules.markup), so
+the draft view, the highlights and the brand rules read one parse of the draft."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from reviewer.rules.markup import Document
+from reviewer.rules.markup import markdown_blocks as parse_markdown
 from reviewer.text import sentence_spans
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "code"]
@@ -92,17 +97,29 @@ _WORDY = re.compile(r"[^\W_]")
 
 # --- Markdown ---------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_QUOTE = re.compile(r"^ {0,3}>")
-_QUOTE_MARKERS = re.compile(r"(?:[ \t]*>[ \t]?)+")
-_LIST_ITEM = re.compile(r"^([ \t]*)([-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
-_TABLE_ROW = re.compile(r"^ {0,3}\|")
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
-_FRONT_MATTER_KEY = re.compile(r"^[\w-]+[ \t]*[:=]")
+
+# Lines that open a block of their own (list items, ATX headings): a cheap floor on the block count,
+# so a file of a million one-word list items is refused before markdown-it spends minutes on it.
+_BLOCK_OPENER = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]|$)", re.M)
+
+
+def check_markdown_size(text: str) -> None:
+    """Refuse Markdown whose list items and headings alone pass MAX_BLOCKS, before it is parsed."""
+    if len(text) > MAX_BLOCKS:
+        check_block_count(sum(1 for _ in _BLOCK_OPENER.finditer(text)))
+
+
+def markdown_blocks(text: str, document: Document | None = None) -> list[Block]:
+    """Blocks of Markdown source; offsets point into the source, markers (`#`, `-`, `>`) left out."""
+    document = document or parse_markdown(text)
+    check_block_count(len(document.sections))
+    return [
+        make_block(text, section.kind, section.start, section.end, section.level)  # type: ignore[arg-type]
+        for section in document.sections
+    ]
+
+
+# --- Plain text -------------------------------------------------------------------------------------
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -114,221 +131,6 @@ def _lines(text: str) -> list[tuple[int, int]]:
         pos += len(line) + 1
     return spans
 
-
-def _indent(line: str) -> int:
-    prefix = line[: len(line) - len(line.lstrip(" \t"))]
-    return len(prefix.expandtabs(4))
-
-
-def _front_matter_end(text: str, lines: list[tuple[int, int]]) -> int:
-    """Index of the first line after YAML/TOML front matter, or 0 when there is none."""
-    if not lines:
-        return 0
-    opener = text[lines[0][0] : lines[0][1]].rstrip()
-    if opener not in ("---", "+++"):
-        return 0
-    closers = {"---", "..."} if opener == "---" else {"+++"}
-    first = text[lines[1][0] : lines[1][1]] if len(lines) > 1 else ""
-    if first.strip() and not _FRONT_MATTER_KEY.match(first):
-        return 0  # a thematic break at the top, not metadata
-    for index in range(1, len(lines)):
-        if text[lines[index][0] : lines[index][1]].rstrip() in closers:
-            return index + 1
-    return 0
-
-
-class _MarkdownSegmenter:
-    """A light, line-based Markdown block pass: enough structure to place findings, not a renderer."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = _lines(text)
-        self.blocks: list[Block] = []
-        # The open paragraph-like block: kind, level, content start, content end.
-        self.open: tuple[BlockKind, int, int, int] | None = None
-        # (marker indent, content indent) of the list items enclosing the current line.
-        self.list_stack: list[tuple[int, int]] = []
-        self.after_blank = False
-
-    def line(self, index: int) -> str:
-        start, end = self.lines[index]
-        return self.text[start:end]
-
-    def flush(self) -> None:
-        if self.open is not None:
-            kind, level, start, end = self.open
-            self.blocks.append(make_block(self.text, kind, start, end, level))
-            self.open = None
-            check_block_count(len(self.blocks))
-
-    def add(self, kind: BlockKind, start: int, end: int, level: int = 0) -> None:
-        self.flush()
-        if start < end:
-            self.blocks.append(make_block(self.text, kind, start, end, level))
-            check_block_count(len(self.blocks))
-
-    def content_span(self, index: int, skip: int = 0) -> tuple[int, int]:
-        """Offsets of a line's text after `skip` characters, without surrounding whitespace."""
-        start, end = self.lines[index]
-        raw = self.text[start + skip : end]
-        lead = len(raw) - len(raw.lstrip())
-        return start + skip + lead, start + skip + len(raw.rstrip())
-
-    def start_paragraph(self, kind: BlockKind, level: int, start: int, end: int) -> None:
-        self.flush()
-        if start < end:
-            self.open = (kind, level, start, end)
-
-    def run(self) -> list[Block]:
-        index = _front_matter_end(self.text, self.lines)
-        while index < len(self.lines):
-            index = self.step(index)
-        self.flush()
-        return self.blocks
-
-    def step(self, index: int) -> int:
-        line = self.line(index)
-        if not line.strip():
-            self.flush()
-            self.after_blank = True
-            return index + 1
-        blank_before, self.after_blank = self.after_blank, False
-        if line[0].isalpha():  # cannot open any other construct: the common case, kept fast
-            start, end = self.lines[index][0], self.lines[index][0] + len(line.rstrip())
-            if self.open is not None:
-                self.open = (self.open[0], self.open[1], self.open[2], end)
-            else:
-                self.list_stack = []
-                self.start_paragraph("paragraph", 0, start, end)
-            return index + 1
-        indent = _indent(line)
-        in_list = bool(self.list_stack)
-
-        fence = _FENCE.match(line)
-        if fence and (indent <= 3 or in_list):
-            return self.fenced_code(index, fence.group(2))
-        if indent >= 4 and self.open is None and not in_list:
-            return self.indented_code(index)
-        if (heading := _ATX.match(line)) and indent <= 3:
-            start = self.lines[index][0]
-            self.add("heading", start + heading.start(2), start + heading.end(2), len(heading.group(1)))
-            self.list_stack = []
-            return index + 1
-        if self.open is not None and self.open[0] == "paragraph" and _SETEXT.match(line):
-            _, _, start, end = self.open
-            self.open = ("heading", 1 if line.strip()[0] == "=" else 2, start, end)
-            self.flush()
-            return index + 1
-        if _THEMATIC.match(line):
-            self.flush()
-            self.list_stack = []
-            return index + 1
-        if _QUOTE.match(line):
-            return self.quote_line(index)
-        item = _LIST_ITEM.match(line)
-        if item and (indent <= 3 or in_list):
-            return self.list_item(index, item)
-        if _TABLE_ROW.match(line):
-            self.flush()
-            if not _TABLE_RULE.match(line):
-                self.add("paragraph", *self.table_row_span(index))
-            return index + 1
-        if line.lstrip().startswith("<!--"):
-            return self.html_comment(index)
-        if self.open is None and _LINK_DEF.match(line):
-            return index + 1
-
-        start, end = self.content_span(index)
-        if self.open is not None:  # continuation (lazy continuation for quotes and list items too)
-            kind, level, first, _ = self.open
-            self.open = (kind, level, first, end)
-        elif in_list and blank_before and indent >= self.list_stack[-1][1]:
-            self.start_paragraph("list_item", len(self.list_stack), start, end)
-        else:
-            self.list_stack = []
-            self.start_paragraph("paragraph", 0, start, end)
-        return index + 1
-
-    def fenced_code(self, index: int, marker: str) -> int:
-        self.flush()
-        closing = re.compile(rf"^[ \t]*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
-        last = index + 1
-        while last < len(self.lines) and not closing.match(self.line(last)):
-            last += 1
-        if last == len(self.lines):  # unclosed: the code runs to the last non-blank line
-            last -= 1
-            while last > index and not self.line(last).strip():
-                last -= 1
-        start, _ = self.content_span(index)
-        self.add("code", start, self.lines[last][1])
-        return last + 1
-
-    def indented_code(self, index: int) -> int:
-        last = index
-        probe = index + 1
-        while probe < len(self.lines):
-            text = self.line(probe)
-            if text.strip() and _indent(text) < 4:
-                break
-            if text.strip():
-                last = probe
-            probe += 1
-        start, _ = self.content_span(index)
-        self.add("code", start, self.content_span(last)[1])
-        return last + 1
-
-    def quote_line(self, index: int) -> int:
-        line = self.line(index)
-        markers = _QUOTE_MARKERS.match(line)
-        assert markers is not None  # _QUOTE matched
-        depth = markers.group().count(">")
-        start, end = self.content_span(index, markers.end())
-        self.list_stack = []
-        if start >= end:  # a bare `>` separates paragraphs inside the quote
-            self.flush()
-        elif self.open is not None and self.open[0] == "quote" and self.open[1] == depth:
-            self.open = ("quote", depth, self.open[2], end)
-        else:
-            self.start_paragraph("quote", depth, start, end)
-        return index + 1
-
-    def list_item(self, index: int, item: re.Match[str]) -> int:
-        marker_indent = _indent(item.group(1))
-        marker = item.group()
-        content_indent = len(marker.expandtabs(4)) if marker[-1:].isspace() else marker_indent + 2
-        while self.list_stack and marker_indent < self.list_stack[-1][1]:
-            self.list_stack.pop()
-        self.list_stack.append((marker_indent, content_indent))
-        start, end = self.content_span(index, item.end())
-        self.start_paragraph("list_item", len(self.list_stack), start, end)
-        return index + 1
-
-    def table_row_span(self, index: int) -> tuple[int, int]:
-        """The cells of a table row, without the outer pipes."""
-        start, end = self.content_span(index)
-        start += 1  # the leading pipe
-        if end - 1 > start and self.text[end - 1] == "|":
-            end -= 1
-        while start < end and self.text[start].isspace():
-            start += 1
-        while end > start and self.text[end - 1].isspace():
-            end -= 1
-        return start, end
-
-    def html_comment(self, index: int) -> int:
-        self.flush()
-        last = index
-        while last < len(self.lines) - 1 and "-->" not in self.line(last):
-            last += 1
-        return last + 1
-
-
-def markdown_blocks(text: str) -> list[Block]:
-    """Blocks of Markdown source; offsets point into the source, markers (`#`, `-`, `>`) left out."""
-    return _MarkdownSegmenter(text).run()
-
-
-# --- Plain text -------------------------------------------------------------------------------------
 
 _BULLET = re.compile(r"^[ \t]*(?:[-*•–]|\d{1,3}[.)])[ \t]+")
 _TERMINAL_PUNCTUATION = ".!?:;,…\"'”’)"

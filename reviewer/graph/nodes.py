@@ -115,7 +115,8 @@ def brand(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, Any]
 
     draft = state["draft"]
     fmt = {"markdown": "md", "html": "txt", "docx": "txt", "pdf": "txt"}.get(draft.format, "txt")
-    return {"brand": lint_text(draft.text, ruleset, fmt=fmt, path=draft.path)}
+    # A Markdown draft is linted by the parse its blocks came from, not parsed a second time.
+    return {"brand": lint_text(draft.text, ruleset, fmt=fmt, path=draft.path, document=draft.markup())}
 
 
 @timed("coverage")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reviewer.errors import InputError
+from reviewer.text import bom_encoding, decode_charset
 
 SUPPORTED_EXTENSIONS = frozenset({".csv", ".md", ".markdown", ".txt", ".jsonl", ".ndjson", ".json", ".vtt", ".srt"})
 META_SUFFIX = ".meta.yaml"
@@ -115,23 +115,10 @@ def decode_bytes(data: bytes, path: Path | str | None = None) -> str:
     return text
 
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
 def _decode(path: Path | str | None, data: bytes) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise InputError(path, f"undecodable text: invalid {encoding} after its BOM") from exc
-    if b"\x00" in data:
+    # BOM-less UTF-16 (NULs in every other byte) and charset-normalizer's guess are the notes' own:
+    # exports of call recorders come that way, drafts do not.
+    if b"\x00" in data and bom_encoding(data) is None:
         utf16 = _utf16_without_bom(data)
         if utf16 is None:
             raise InputError(path, "binary file (contains NUL bytes)")
@@ -140,13 +127,11 @@ def _decode(path: Path | str | None, data: bytes) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(path, "binary file (contains NUL bytes)") from exc
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        pass
+        return decode_charset(data)
+    except UnicodeDecodeError as exc:
+        encoding = bom_encoding(data)
+        if encoding is not None:
+            raise InputError(path, f"undecodable text: invalid {encoding} after its BOM") from exc
     return _guess(path, data)
 
 

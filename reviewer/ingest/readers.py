@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,11 +19,10 @@ from reviewer.ingest.recorder_txt import read_recorder_text, recorder_segments
 from reviewer.ingest.transcripts import read_srt, read_vtt, sidecar_fields
 from reviewer.models import CallNote
 from reviewer.settings import Settings
-from reviewer.text import parse_yaml
+from reviewer.text import front_matter, parse_yaml
 
 Reader = Callable[[Path, str, Settings], tuple[list[CallNote], list[str]]]
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _MAX_WARNED_LINES = 20
 
 
@@ -75,16 +73,18 @@ def read_markdown(path: Path, text: str, settings: Settings) -> tuple[list[CallN
     """One note per Markdown/TXT file; optional YAML front matter gives its fields."""
     record: dict[str, object] = {}
     body = text
-    match = _FRONT_MATTER.match(text)
+    match = front_matter(text)
+    if match and match.syntax != "yaml":
+        match = None  # a `+++` line opens no note's metadata: it is note text
     if match:
         try:
-            data = parse_yaml(match.group(1) or "")
+            data = parse_yaml(match.raw)
         except yaml.YAMLError as exc:
             raise InputError(path, f"invalid YAML front matter: {_first_line(str(exc))}") from exc
         if data is not None and not isinstance(data, dict):
             raise InputError(path, "front matter must be a mapping of field: value")
         record = {str(k): v for k, v in (data or {}).items()}
-        body = text[match.end() :]
+        body = text[match.end :]
     body = body.strip()
     if not body:
         raise InputError(path, "no note text after the front matter" if match else "empty file")

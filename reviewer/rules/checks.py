@@ -20,6 +20,7 @@ from reviewer.rules.regexes import (
     phrase_regex,
     token_regex,
 )
+from reviewer.text import sentence_spans
 
 
 def _as_list(value: object) -> list[str]:
@@ -236,8 +237,6 @@ class Repetition(Check):
         self.pattern = compile_pattern("(" + "|".join(_as_list(spec.get("tokens"))) + ")", self.ignorecase)
 
     def run(self, block: Block, state: FileState) -> list[Hit]:
-        from reviewer.rules.sentences import split_sentences
-
         hits, prev, prev_start, count = [], "", 0, 0
         for m in self.pattern.finditer(block.text):
             curr = m.group().strip()
@@ -247,7 +246,7 @@ class Repetition(Check):
                 count += 1
             if hit and count > self.max:
                 span = block.text[prev_start : m.end()]
-                if len(split_sentences(span)) == 1 and not self.excepted(block.text, span, prev_start, m.end()):
+                if len(sentence_spans(span)) == 1 and not self.excepted(block.text, span, prev_start, m.end()):
                     found = self.hit(prev_start, m.end(), span)
                     found.message = format_message(self.message, curr)
                     hits.append(found)

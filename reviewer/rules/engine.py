@@ -18,8 +18,7 @@ from reviewer.rules.definitions import Rule
 from reviewer.rules.markup import PROSE, Builder, Document, html_blocks, markdown_blocks
 from reviewer.rules.model import Block, FileState, Hit
 from reviewer.rules.plain import adoc_blocks, rst_blocks, text_blocks
-from reviewer.rules.sentences import split_sentences
-from reviewer.text import decode_text, mask_mdx, switched_off, vale_switches
+from reviewer.text import decode_text, mask_mdx, sentence_spans, switched_off, vale_switches
 
 FORMATS = {
     ".md": "md",
@@ -86,7 +85,7 @@ def _prose_units(block: Block, ext: str) -> list[Block]:
     for part in text.split("\n\n"):
         out.append(block.sub(start, start + len(part), "paragraph" + ext))
         start += len(part) + 2
-    for s, e in split_sentences(text):
+    for s, e in sentence_spans(text):
         out.append(block.sub(s, e, "sentence" + ext))
     out.append(Block(text, "text" + ext, block.starts, block.origins))
     return out
@@ -161,14 +160,19 @@ def _rule_hits(rule: Rule, blocks: list[Block], corpus: _Corpus, state: FileStat
         yield blocks[i], check.run(blocks[i], state)
 
 
-def lint_text(text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None) -> list[BrandFinding]:
-    """Findings for one document, sorted by position; spans are offsets into `text`."""
+def lint_text(
+    text: str, ruleset: RuleSet, fmt: str = "md", path: str | None = None, document: Document | None = None
+) -> list[BrandFinding]:
+    """Findings for one document, sorted by position; spans are offsets into `text`.
+
+    `document` is the text's parse when the caller has one (a loaded Markdown draft's), else the
+    text is parsed here as `fmt`."""
     fmt = normalize_format(fmt)
     ext = ".md" if fmt == "mdx" else "." + fmt  # MDX is Markdown to scopes (Vale's own mapping)
     enabled = ruleset.rules_for(path or f"stdin{ext}")
     if not enabled:
         return []
-    doc = _PARSERS[fmt](text)
+    doc = document if document is not None else _PARSERS[fmt](text)
     blocks = units(doc, text, ext)
     state = FileState()
     state.metrics = dict(doc.metrics)

@@ -9,20 +9,34 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from reviewer.rules.model import Block
+from reviewer.text import front_matter
 
 # Prose paragraphs get this scope; the engine splits them into paragraph/sentence/text blocks.
 PROSE = "txt"
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+[^\s<>()\[\]\"'.,;:!?]")
-_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?^(?:\1|\.\.\.)[ \t]*$", re.S | re.M)
 _MD = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One structural unit of a Markdown document as the reader sees it, by verbatim source span."""
+
+    kind: str  # heading, paragraph, list_item, quote or code
+    level: int  # heading level, list or quote nesting depth, else 0
+    start: int
+    end: int
 
 
 @dataclass
 class Document:
-    """A document cut into blocks, plus the counts metric rules read."""
+    """A document cut into blocks, plus the counts metric rules read.
+
+    For Markdown, `sections` are the same parse's headings, paragraphs, list items, quotes, table rows
+    and code: the draft model's blocks, so a draft is parsed once for the draft view and the rules."""
 
     blocks: list[Block]
     metrics: dict[str, float] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
 
 
 class Builder:
@@ -64,8 +78,8 @@ def mask_urls(block: Block) -> Block:
 
 def strip_front_matter(text: str) -> str:
     """Blank out YAML/TOML front matter, keeping offsets and line numbers."""
-    m = _FRONT_MATTER.match(text)
-    return mask(text, 0, m.end()) if m else text
+    found = front_matter(text)
+    return mask(text, 0, found.end) if found else text
 
 
 def markdown_blocks(text: str) -> Document:
@@ -92,14 +106,70 @@ def markdown_blocks(text: str) -> Document:
             pending_scope = _context_scope(context)
         elif kind in ("th_open", "td_open"):
             pending_scope = "text.table.header" if kind == "th_open" else "text.table.cell"
+        elif kind == "tr_open" and token.map:
+            _add_section(doc, "paragraph", 0, *_table_row(src, line_starts, token.map[0]))
         elif kind in ("fence", "code_block"):
             doc.metrics["pre"] = doc.metrics.get("pre", 0) + 1
+            if token.map:
+                _add_section(doc, "code", 0, *_line_span(src, line_starts, *token.map))
         elif kind == "inline" and token.map:
             begin = line_starts[token.map[0]]
             end = line_starts[token.map[1]] if token.map[1] < len(line_starts) else len(src)
+            if "th" not in context and "td" not in context:
+                section, level = _section_kind(pending_scope, context)
+                _add_section(doc, section, level, *_content_span(src, token.content, begin, end))
             _inline_blocks(src, token.children or [], begin, end, pending_scope, doc)
             pending_scope = _context_scope(context)
     return doc
+
+
+def _section_kind(scope: str, context: list[str]) -> tuple[str, int]:
+    """The reader's kind and nesting level of an inline run: its heading, or its innermost container."""
+    if scope.startswith("text.heading.h"):
+        return "heading", int(scope[-1])
+    for name in reversed(context):
+        if name in ("list_item", "blockquote"):
+            return ("list_item" if name == "list_item" else "quote"), context.count(name)
+    return "paragraph", 0
+
+
+def _add_section(doc: Document, kind: str, level: int, start: int, end: int) -> None:
+    if start < end:
+        doc.sections.append(Section(kind, level, start, end))
+
+
+def _trimmed(src: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and src[start].isspace():
+        start += 1
+    while end > start and src[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _content_span(src: str, content: str, begin: int, end: int) -> tuple[int, int]:
+    """Source span of an inline run: its first line to its last, container markers before it left out."""
+    lines = content.strip().split("\n")
+    first = src.find(lines[0].strip(), begin, end) if lines[0].strip() else -1
+    last = src.rfind(lines[-1].strip(), max(first, begin), end) if lines[-1].strip() else -1
+    if first < 0 or last < 0:
+        return _trimmed(src, begin, end)
+    return _trimmed(src, first, last + len(lines[-1].strip()))
+
+
+def _line_span(src: str, line_starts: list[int], first: int, stop: int) -> tuple[int, int]:
+    """Source span of lines [first, stop), surrounding whitespace left out."""
+    end = line_starts[stop] if stop < len(line_starts) else len(src)
+    return _trimmed(src, line_starts[first], end)
+
+
+def _table_row(src: str, line_starts: list[int], line: int) -> tuple[int, int]:
+    """The cells of a table row, without the outer pipes."""
+    start, end = _line_span(src, line_starts, line, line + 1)
+    if start < end and src[start] == "|":
+        start += 1
+    if end - 1 > start and src[end - 1] == "|" and src[end - 2] != "\\":
+        end -= 1
+    return _trimmed(src, start, end)
 
 
 def _context_scope(context: list[str]) -> str:

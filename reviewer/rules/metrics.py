@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewer.rules.model import Block, FileState, Hit, format_message
-from reviewer.rules.sentences import split_sentences
+from reviewer.text import sentence_spans
 
 _WORDS = re.compile(r"[A-Za-zÀ-ÿ0-9'’-]+")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
@@ -45,7 +45,7 @@ class TextStats:
         sylls = [syllables(w) for w in words]
         return cls(
             words=len(words),
-            sentences=max(1, len(split_sentences(text))) if words else 0,
+            sentences=max(1, len(sentence_spans(text))) if words else 0,
             syllables=sum(sylls),
             characters=sum(len(w) for w in words),
             complex_words=sum(1 for s in sylls if s >= 3),

@@ -68,7 +68,7 @@ def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
     from reviewer.atomic import write_atomic
 
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy types **kwds as the allow_pickle flag
     with contextlib.suppress(OSError):  # a read-only cache: unpack again next time, as py3langid does
         write_atomic(path, buffer.getvalue())
 

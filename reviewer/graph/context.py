@@ -33,6 +33,7 @@ class ReviewContext:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # workspace proof terms and promises
     theme_passages: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # see `theme_store`
     statements: dict[str, list[Any]] = field(default_factory=dict)  # customer statements by note id
+    read_texts: dict[str, str] = field(default_factory=dict)  # texts of the notes `statements_of` read
     _note_themes: dict[str, list[str]] | None = None
 
     STATEMENTS_KEPT = 20_000  # notes whose statements are kept; the oldest go first
@@ -53,11 +54,14 @@ class ReviewContext:
         if missing:
             from reviewer.objections.extract import extract_statements
 
-            read = {note_id: extract_statements(note) for note_id, note in self.store.get_notes(missing).items()}
+            notes = self.store.get_notes(missing)
+            read = {note_id: extract_statements(note) for note_id, note in notes.items()}
             found.update(read)
             self.statements.update(read)
-            while len(self.statements) > self.STATEMENTS_KEPT:  # another thread may pop the same one
-                self.statements.pop(next(iter(self.statements)), None)
+            self.read_texts.update((note_id, note.text) for note_id, note in notes.items())  # for note_texts
+            for kept in (self.statements, self.read_texts):
+                while len(kept) > self.STATEMENTS_KEPT:  # another thread may pop the same one
+                    kept.pop(next(iter(kept)), None)
         return found
 
     def embed_phrases(self, texts: list[str]) -> np.ndarray:
@@ -90,6 +94,7 @@ class ReviewContext:
         texts = {i: self.quoted_texts[i] for i in note_ids if i in self.quoted_texts}
         if self.flags is not None:
             texts.update(self.flags.texts([i for i in note_ids if i not in texts]))
+        texts.update({i: self.read_texts[i] for i in note_ids if i not in texts and i in self.read_texts})
         missing = [i for i in note_ids if i not in texts]
         if missing:
             texts.update({i: n.text for i, n in self.store.get_notes(missing).items()})

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.status import Status
 
 from reviewer.cli_common import (
+    Command,
     DataDir,
     FailLevel,
     FailOn,
@@ -36,7 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode=None,  # plain help: choices as {a|b}, no type names such as <str> or <bool>
+    rich_markup_mode=None,  # plain help; cli_common.Command names values by metavar, not Python type
 )
 
 
@@ -63,7 +64,7 @@ def _root(
     """Review marketing drafts against the objections customers raise in sales calls."""
 
 
-@app.command()
+@app.command(cls=Command)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders of call notes.")],
     data_dir: DataDir = None,
@@ -138,7 +139,7 @@ def _refresh_themes(settings: Settings) -> None:
     out.print(plural(len(themes), "objection theme"), markup=False)
 
 
-@app.command()
+@app.command(cls=Command)
 def stats(
     data_dir: DataDir = None,
     output: Annotated[TableFormat, format_option("A table, or JSON.")] = TableFormat.table,
@@ -171,7 +172,7 @@ def stats(
         out.print(f"{key:16} {value}", markup=False)
 
 
-@app.command()
+@app.command(cls=Command)
 def objections(
     segment: Annotated[str | None, typer.Option(metavar="SEGMENT", help="Only themes raised in this segment.")] = None,
     product: Annotated[
@@ -248,7 +249,7 @@ def _show_step(status: Status, name: str, step: str) -> None:
     status.update(f"{name}: {step}")
 
 
-@app.command()
+@app.command(cls=Command)
 def review(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Drafts: Markdown, MDX, text, HTML, DOCX or PDF.")
@@ -312,12 +313,12 @@ def review(
         exit_because(1, f"{plural(found, 'finding')} at --fail-on {fail_on} ({level}) block publishing")
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     host: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback only with a token.")
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on; other than loopback only with a token.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port.")] = 8080,
     data_dir: DataDir = None,
 ) -> None:
     """Serve reviews over HTTP (POST /v1/reviews, GET /v1/objections, POST /v1/flags; OpenAPI at /docs)."""
@@ -336,7 +337,7 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info", server_header=False)
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print the JSON Schema of the Review object."""
     from reviewer.models import Review
@@ -350,10 +351,10 @@ def _register_stage_commands() -> None:
     from reviewer.feedback.command import evaluate, flag
     from reviewer.rules.command import lint
 
-    app.command("lint")(lint)
-    app.command("flag")(flag)
-    app.command("eval")(evaluate)
-    app.command("batch")(batch)
+    app.command("lint", cls=Command)(lint)
+    app.command("flag", cls=Command)(flag)
+    app.command("eval", cls=Command)(evaluate)
+    app.command("batch", cls=Command)(batch)
 
 
 _register_stage_commands()

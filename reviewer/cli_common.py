@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from reviewer.settings import Settings, get_settings
 
@@ -54,6 +55,60 @@ class FailLevel(Choice):
     error = "error"
     warning = "warning"
     never = "never"
+
+
+class Command(TyperCommand):
+    """A command whose --help names each value by its metavar (FILE..., DIR, PORT) or its choices.
+
+    typer prints Python types instead where nothing else is said: `PATH <list[Path]>` for every
+    argument, `<str>` or `<int>` for an option without a metavar, and `{PATH}...` in the usage line.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperOption) and not param.is_flag and param.metavar is None:
+                param.metavar = _value_name(param)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def _argument_name(param: TyperArgument) -> str:
+    return (param.metavar or (param.name or "value").upper()) + ("..." if param.nargs != 1 else "")
+
+
+def _value_name(param: TyperOption) -> str | None:
+    """What an option without a metavar takes: its choices as typer lists them, else a word for its type."""
+    described = param.type_descriptor
+    if described.is_choice:
+        return None  # typer lists the choices: <text|json>
+    if described.is_path:
+        return "PATH"
+    annotation = described.annotation
+    return {int: "INTEGER", float: "NUMBER"}.get(annotation, "TEXT") if isinstance(annotation, type) else "TEXT"
 
 
 def format_option(help_text: str) -> typer.models.OptionInfo:

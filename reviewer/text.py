@@ -307,7 +307,12 @@ def detect_language(text: str, default: str = "en") -> str:
 
 @lru_cache(maxsize=1)
 def _language_identifier() -> Any:
-    # Loading the model takes about a second, so it happens on the first text the stop words leave open.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    # Loaded on the first text the stop words leave open, unpacked once per machine (see language_model).
+    from reviewer.language_model import load_identifier
+    from reviewer.settings import Settings
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        cache = Settings().model_cache
+    except ValueError:  # a bad REVIEWER_* variable is reported by whoever reads the settings
+        cache = None
+    return load_identifier(cache)

@@ -50,6 +50,32 @@ def test_help_lists_choices_not_python_types() -> None:
     assert "<line|json|cli>" in out and "--minAlertLevel" in out and "--no-exit" in out
 
 
+def test_every_help_names_values_by_metavar_or_choices_never_by_python_type() -> None:
+    import re
+
+    from typer.main import get_command
+
+    commands = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+    assert {"review", "ingest", "serve", "batch", "lint"} <= set(commands)
+    for command in ["", *commands]:
+        code, out, _ = run(*([command] if command else []), "--help")
+        assert code == 0, command
+        for shown in re.findall(r"<([^<>]*)>", out):
+            # <text|json> lists choices; <str>, <int>, <path> or <list[Path]> would be a Python type.
+            assert "|" in shown and "[" not in shown, f"{command} --help shows <{shown}>"
+        usage = out.splitlines()[0]
+        assert "{" not in usage and "<" not in usage, usage
+    _, out, _ = run("review", "--help")
+    assert "review [OPTIONS] FILE..." in out and "  FILE...  Drafts" in out
+    _, out, _ = run("serve", "--help")
+    assert "--host ADDRESS" in out and "--port PORT" in out
+
+
+def test_a_missing_argument_is_named_by_its_metavar() -> None:
+    code, _, err = run("review")
+    assert code == 2 and "Missing argument 'FILE'" in err and "review [OPTIONS] FILE..." in err
+
+
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and out.startswith("reviewer ") and out.split()[1][0].isdigit()

@@ -31,6 +31,38 @@ class ReviewContext:
     opened_store: Any = None  # reviewer.store.NoteStore once opened; see `store`
     phrase_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # theme quotes, answers, labels
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # workspace proof terms and promises
+    theme_passages: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # see `theme_store`
+    statements: dict[str, list[Any]] = field(default_factory=dict)  # customer statements by note id
+    read_texts: dict[str, str] = field(default_factory=dict)  # texts of the notes `statements_of` read
+    _note_themes: dict[str, list[str]] | None = None
+
+    STATEMENTS_KEPT = 20_000  # notes whose statements are kept; the oldest go first
+
+    @property
+    def note_themes(self) -> dict[str, list[str]]:
+        """Note id -> ids of the themes it belongs to, built once (100,000s of entries at 100k calls)."""
+        if self._note_themes is None:
+            from reviewer.review.evidence import themes_by_note
+
+            self._note_themes = themes_by_note(self.themes)
+        return self._note_themes
+
+    def statements_of(self, note_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """The customer statements of these stored notes, extracted once per note and context."""
+        found = {i: self.statements[i] for i in note_ids if i in self.statements}
+        missing = [i for i in note_ids if i not in found]
+        if missing:
+            from reviewer.objections.extract import extract_statements
+
+            notes = self.store.get_notes(missing)
+            read = {note_id: extract_statements(note) for note_id, note in notes.items()}
+            found.update(read)
+            self.statements.update(read)
+            self.read_texts.update((note_id, note.text) for note_id, note in notes.items())  # for note_texts
+            for kept in (self.statements, self.read_texts):
+                while len(kept) > self.STATEMENTS_KEPT:  # another thread may pop the same one
+                    kept.pop(next(iter(kept)), None)
+        return found
 
     def embed_phrases(self, texts: list[str]) -> np.ndarray:
         """Vectors of theme phrases, embedded once per process (flag texts join on first use)."""
@@ -52,15 +84,53 @@ class ReviewContext:
             self.opened_store = open_store(self.settings)
         return self.opened_store
 
+    @property
+    def theme_store(self) -> Any:
+        """The store for theme queries, whose answers are kept for the context's life (see below)."""
+        return _KeptAnswers(self.store, self.theme_passages)
+
     def note_texts(self, note_ids: Sequence[str]) -> dict[str, str]:
         """Texts of the cited notes (flags included), for grounding checks."""
         texts = {i: self.quoted_texts[i] for i in note_ids if i in self.quoted_texts}
         if self.flags is not None:
             texts.update(self.flags.texts([i for i in note_ids if i not in texts]))
+        texts.update({i: self.read_texts[i] for i in note_ids if i not in texts and i in self.read_texts})
         missing = [i for i in note_ids if i not in texts]
         if missing:
             texts.update({i: n.text for i, n in self.store.get_notes(missing).items()})
         return texts
+
+
+class _KeptAnswers:
+    """A store whose passage queries are answered once per query vector and filter.
+
+    A theme's query depends on its statements and the draft's language, segment and product, never
+    on the draft's sentences, so later drafts reuse the answers (at 100,000 calls one query can take
+    seconds). A context lives as long as its corpus version, so they never outlive the notes.
+    """
+
+    KEPT = 4096  # query rows remembered; the oldest go first
+
+    def __init__(self, store: Any, answers: dict[tuple[Any, ...], Any]) -> None:
+        self.store = store
+        self.answers = answers
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def query_passages(self, vectors: np.ndarray, n_results: int = 10, **filters: Any) -> list[Any]:
+        rows = np.asarray(vectors, dtype=np.float32)
+        keys = [(row.tobytes(), n_results, tuple(sorted(filters.items()))) for row in rows]
+        row_of = dict(zip(keys, rows))
+        found = {key: self.answers[key] for key in row_of if key in self.answers}
+        missing = [key for key in row_of if key not in found]
+        if missing:
+            answered = self.store.query_passages(np.stack([row_of[k] for k in missing]), n_results, **filters)
+            found.update(zip(missing, answered))
+            self.answers.update((key, found[key]) for key in missing)
+            while len(self.answers) > self.KEPT:  # another thread may have evicted the same one
+                self.answers.pop(next(iter(self.answers)), None)
+        return [found[key] for key in keys]
 
 
 def build_context(settings: Settings, *, llm: Any = None) -> ReviewContext:

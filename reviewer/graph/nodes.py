@@ -72,17 +72,18 @@ def retrieve(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
     segment = _stored_value(state.get("segment"), [s for t in candidates for s in t.segments])
     product = _stored_value(state.get("product"), [p for t in candidates for p in t.products])
     store = ctx.store
-    hits = draft_hits(store, _vectors(state), candidates, segment=segment, product=product)
+    hits = draft_hits(store, _vectors(state), candidates, segment=segment, product=product, note_themes=ctx.note_themes)
     themes = select_themes(candidates, hits, draft.language)
     selected = [t.theme for t in themes]
     found = retrieve_evidence(
-        store,
+        ctx.theme_store,  # theme queries do not depend on the draft's sentences: answered once
         ctx.embed_phrases,
         selected,
         ctx.theme_vectors,
         draft.language,
         segment=segment,
         product=product,
+        statements_of=ctx.statements_of,
     )
     for relevant in themes:
         theme_id = relevant.theme.theme_id

@@ -13,7 +13,7 @@ and the rep's answer is the seller reply that followed that sentence in the same
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,15 @@ def theme_query_vectors(themes: Sequence[Theme], theme_vectors: dict[str, np.nda
     return np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
 
 
+def themes_by_note(themes: Sequence[Theme]) -> dict[str, list[str]]:
+    """Note id -> ids of the themes whose calls include it."""
+    of_note: dict[str, list[str]] = defaultdict(list)
+    for theme in themes:
+        for note_id in theme.note_ids:
+            of_note[note_id].append(theme.theme_id)
+    return of_note
+
+
 def draft_hits(
     store: Any,
     draft_vectors: np.ndarray,
@@ -56,20 +65,24 @@ def draft_hits(
     *,
     segment: str | None = None,
     product: str | None = None,
+    note_themes: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, float]:
-    """How strongly the draft's sentences retrieve each theme's calls (mean best similarity, 0-1)."""
+    """How strongly the draft's sentences retrieve each theme's calls (mean best similarity, 0-1).
+
+    `note_themes` (note id -> ids of the themes it belongs to, any themes) saves building it again.
+    """
     if not len(draft_vectors) or not themes:
         return {}
-    of_note: dict[str, list[str]] = defaultdict(list)
-    for theme in themes:
-        for note_id in theme.note_ids:
-            of_note[note_id].append(theme.theme_id)
+    of_note = themes_by_note(themes) if note_themes is None else note_themes
+    judged = {theme.theme_id for theme in themes}
     rows = store.query_passages(draft_vectors, PASSAGES_PER_SENTENCE, segment=segment, product=product)
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         best: dict[str, float] = {}
         for passage in row:
-            for theme_id in of_note.get(passage.chunk.note_id, []):
+            for theme_id in of_note.get(passage.chunk.note_id, ()):
+                if theme_id not in judged:
+                    continue
                 best[theme_id] = max(best.get(theme_id, 0.0), passage.similarity)
         for theme_id, similarity in best.items():
             totals[theme_id] += max(similarity, 0.0)
@@ -85,8 +98,12 @@ def retrieve_evidence(
     *,
     segment: str | None = None,
     product: str | None = None,
+    statements_of: Callable[[Sequence[str]], dict[str, list[Any]]] | None = None,
 ) -> Retrieved:
-    """Quotes and reps' replies per theme, from the passages nearest to each theme's query."""
+    """Quotes and reps' replies per theme, from the passages nearest to each theme's query.
+
+    `statements_of` (note ids -> each note's customer statements) may answer from a cache.
+    """
     from reviewer.objections.extract import extract_statements
 
     retrieved = Retrieved()
@@ -104,8 +121,11 @@ def retrieve_evidence(
                 wider = store.query_passages(queries, PASSAGES_PER_THEME, segment=segment, product=product)
             passages += [p for p in wider[index] if p.chunk.note_id in members and p not in passages]
         picked[theme.theme_id] = passages
-    notes = store.get_notes(sorted({p.chunk.note_id for row in picked.values() for p in row}))
-    statements = {note_id: extract_statements(note) for note_id, note in notes.items()}
+    note_ids = sorted({p.chunk.note_id for row in picked.values() for p in row})
+    if statements_of is not None:
+        statements = statements_of(note_ids)
+    else:
+        statements = {note_id: extract_statements(note) for note_id, note in store.get_notes(note_ids).items()}
     for theme in themes:
         candidates = []  # (passage, statement) pairs: customer sentences inside each passage
         for passage in picked[theme.theme_id]:

@@ -245,3 +245,18 @@ def test_a_draft_that_kills_every_worker_is_recorded_as_failed(postgres_url: str
     assert result.failed == ["deadly.md"]
     recorded = runner.manifest.get("deadly.md")
     assert recorded is not None and "cut off 3 times" in recorded.reason and not recorded.retry
+
+
+def test_compose_scales_workers_on_postgres_that_only_the_internal_network_reaches() -> None:
+    import yaml
+
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text("utf-8"))["services"]
+    worker = services["worker"]
+    assert "container_name" not in worker and "ports" not in worker  # `--scale worker=3` needs both absent
+    assert "--watch" in worker["command"]
+    assert worker["environment"]["REVIEWER_DATABASE_URL"].startswith("postgresql://")
+    assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("postgres", "chroma"):
+        assert "ports" not in services[name] and services[name]["networks"] == ["internal"], name
+    for name in ("ui", "api"):  # the same flags as the workers
+        assert services[name]["environment"]["REVIEWER_DATABASE_URL"] == worker["environment"]["REVIEWER_DATABASE_URL"]

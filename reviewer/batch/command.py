@@ -128,6 +128,8 @@ def batch(
             rows, busy = console.one_pass(session)
     except BatchLocked as exc:
         fail(str(exc))
+    except ReviewerError as exc:  # the shared job queue's database went away mid-pass
+        fail(str(exc))
     except OSError as exc:  # the summary could not be written (a full disk); reports already are, or failed
         fail(f"cannot write the summary to {target}: {exc.strerror or exc}")
     for row in rows:

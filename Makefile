@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python benchmarks/lint.py
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/batch_workers.py
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

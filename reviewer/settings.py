@@ -125,6 +125,14 @@ class Settings(BaseSettings):
     )
     max_draft_bytes: int = Field(10 * 1024 * 1024, description="Largest draft file accepted.")
     lock_timeout: float = Field(10.0, description="Seconds a second writer waits for the store.")
+    batch_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description=(
+            "With a database URL, how long a batch worker's hold on a draft lasts without a heartbeat "
+            "(renewed every third of it while it reviews): a killed worker's drafts go to another after this."
+        ),
+    )
     service_token: SecretStr | None = Field(
         None,
         description=("Bearer token `reviewer serve` requires on /v1/*; without one it only listens on loopback."),

@@ -90,6 +90,7 @@ def batch(
     model: ModelOption = None,
 ) -> None:
     """Review every draft in a folder: new and changed ones only, reports mirrored in OUT, a summary."""
+    from reviewer.batch.jobs import is_shared
     from reviewer.batch.runner import BatchLocked, batch_lock
     from reviewer.batch.session import BatchSession
 
@@ -100,6 +101,10 @@ def batch(
     if target == root:
         fail(f"--out {target} is the drafts folder itself; choose another folder")
     settings = settings_for(data_dir, model=model)
+    try:
+        shared = is_shared(settings)  # workers on several hosts share the folder through the database
+    except ReviewerError as exc:
+        fail(str(exc))
     stop = threading.Event()
     console = _Console(watch_mode)
     session = BatchSession(
@@ -107,7 +112,7 @@ def batch(
     )
     started = time.perf_counter()
     try:
-        with batch_lock(target), _stop_on_signals(stop):
+        with batch_lock(target, shared=shared), _stop_on_signals(stop):
             try:
                 runner = session.prepare()
             except ReviewerError as exc:
@@ -123,6 +128,8 @@ def batch(
             rows, busy = console.one_pass(session)
     except BatchLocked as exc:
         fail(str(exc))
+    except ReviewerError as exc:  # the shared job queue's database went away mid-pass
+        fail(str(exc))
     except OSError as exc:  # the summary could not be written (a full disk); reports already are, or failed
         fail(f"cannot write the summary to {target}: {exc.strerror or exc}")
     for row in rows:
@@ -133,6 +140,8 @@ def batch(
         f"{plural(len(rows), 'draft')}: {tally['reviewed']} reviewed, {tally['skipped']} skipped (unchanged), "
         f"{tally['failed']} failed in {time.perf_counter() - started:.1f} s · summary {target / 'index.html'}"
     )
+    if console.result is not None and console.result.elsewhere:
+        line += f" · {len(console.result.elsewhere)} by other workers"
     if busy:
         line += f" · {len(busy)} still being written, left for the next run"
     out.print(line, markup=False)
@@ -168,6 +177,7 @@ class _Console:
         self.lines = watching or not err.is_terminal
         self.tally: Counter[str] = Counter()
         self.failed_now: set[str] = set()
+        self.result: Any = None  # the pass of a one-shot batch
         self.lock = threading.Lock()
         self.bar = Progress(
             TextColumn("{task.description}"),
@@ -188,7 +198,7 @@ class _Console:
         with self.bar:
             drafts = session.drafts()
             self.bar.update(self.task, total=len(drafts), description="reviewing")
-            _result, busy = session.review(drafts, max_wait=scan.MAX_SETTLE_WAIT)
+            self.result, busy = session.review(drafts, max_wait=scan.MAX_SETTLE_WAIT)
         return session.write_summary(), busy
 
     def hear(self, outcome: str, rel: str, entry: Any) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from reviewer.atomic import write_atomic
-from reviewer.batch.state import DraftResult, Entry, open_journal
+from reviewer.batch.jobs import MAX_ATTEMPTS, Job, open_queue
+from reviewer.batch.state import DraftResult, Entry, open_journal, settles
 from reviewer.drafts import load_draft_bytes
 from reviewer.errors import InputError, ReviewerError, StoreError
 from reviewer.graph.context import ReviewContext
@@ -35,8 +36,11 @@ LLM_CONCURRENCY = 8
 LOCK_NAME = ".reviewer-batch.lock"
 # What `write_atomic` leaves behind when the process is killed between write and rename.
 _STALE_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+# In a folder shared by several workers, a temporary file this old is no live worker's (they rename
+# theirs within moments of creating it).
+SHARED_TEMP_AGE = 600.0
 
-Outcome = Literal["started", "reviewed", "skipped", "failed", "gone", "cancelled"]
+Outcome = Literal["started", "reviewed", "skipped", "failed", "gone", "cancelled", "queued", "lost"]
 Listener = Callable[[Outcome, str, Entry | None], None]
 
 log = logging.getLogger(__name__)
@@ -64,11 +68,19 @@ def default_concurrency(ctx: ReviewContext) -> int:
 
 
 @contextmanager
-def batch_lock(out: Path) -> Iterator[None]:
-    """One batch per output folder; the OS drops the lock when the holder dies, even by SIGKILL."""
+def batch_lock(out: Path, *, shared: bool = False) -> Iterator[None]:
+    """One batch per output folder; the OS drops the lock when the holder dies, even by SIGKILL.
+
+    `shared` (a database URL is set): workers on the folder share it through the job queue and take no
+    lock; only temporary files too old to be a live worker's are cleared.
+    """
     from filelock import FileLock, Timeout
 
     out.mkdir(parents=True, exist_ok=True)
+    if shared:
+        _remove_stale_temp_files(out, older_than=SHARED_TEMP_AGE)
+        yield
+        return
     lock = FileLock(str(out / LOCK_NAME))
     try:
         lock.acquire(timeout=1)
@@ -81,12 +93,19 @@ def batch_lock(out: Path) -> Iterator[None]:
         lock.release()
 
 
-def _remove_stale_temp_files(out: Path) -> None:
-    """Half-written temporary files of a killed run; only called while holding the lock."""
+def _remove_stale_temp_files(out: Path, older_than: float = 0.0) -> None:
+    """Half-written temporary files of a killed run; only called while holding the lock, or for old ones."""
+    now = time.time()
     for current, _dirs, files in os.walk(out):
         for name in files:
             if _STALE_TEMP.match(name):
-                Path(current, name).unlink(missing_ok=True)
+                path = Path(current, name)
+                try:
+                    if older_than and now - path.stat().st_mtime < older_than:
+                        continue
+                except FileNotFoundError:
+                    continue
+                path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -96,7 +115,14 @@ class PassResult:
     reviewed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # handed to the job queue (shared folders only)
     seconds: float = 0.0
+
+    @property
+    def elsewhere(self) -> list[str]:
+        """Drafts this worker queued that another worker reviewed (or still reviews)."""
+        here = set(self.reviewed) | set(self.failed)
+        return [rel for rel in self.queued if rel not in here]
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -129,12 +155,17 @@ class BatchRunner:
         self.stop = stop or threading.Event()
         self.listener = listener
         self.manifest = open_journal(out, ctx.settings)
+        # With the journal in Postgres, drafts go through the job queue that several workers share.
+        self.queue = open_queue(self.manifest, dict(ctx.versions), ctx.settings.batch_lease_seconds)
+        self._poll = min(1.0, ctx.settings.batch_lease_seconds / 4)
 
     def run(self, paths: Iterable[Path]) -> PassResult:
         """Review `paths` (files under root), N at once; unchanged drafts with complete reports are skipped."""
         started = time.perf_counter()
         result = PassResult()
         paths = list(paths)
+        if self.queue is not None:
+            return self._run_shared(paths, result, started)
         if not paths:
             return result
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(paths)), thread_name_prefix="batch")
@@ -150,6 +181,96 @@ class BatchRunner:
         result.seconds = time.perf_counter() - started
         return result
 
+    def _run_shared(self, paths: list[Path], result: PassResult, started: float) -> PassResult:
+        """Queue what `paths` need, then review jobs (anyone's) until none of this folder is open."""
+        for path in paths:
+            if self.stop.is_set():
+                break
+            outcome, rel = self._offer(path)
+            if outcome in ("skipped", "failed", "queued"):
+                getattr(result, outcome).append(rel)
+        self._work_off(result, wait=True)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def drain(self) -> PassResult:
+        """Review whatever the queue holds for this folder now (orphans of a dead worker), without waiting."""
+        started = time.perf_counter()
+        result = PassResult()
+        if self.queue is not None:
+            self._work_off(result, wait=False)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _work_off(self, result: PassResult, *, wait: bool) -> None:
+        """N threads take jobs; with `wait`, until no job is open (others' included, so leases that run
+        out are taken over and the summary written after is whole)."""
+        assert self.queue is not None
+        queue, lock = self.queue, threading.Lock()
+
+        def take() -> None:
+            while not self.stop.is_set():
+                job = queue.claim()
+                if job is None:
+                    if not wait or queue.open_jobs() == 0:
+                        return
+                    self.stop.wait(self._poll)
+                    continue
+                outcome, rel = self._process_job(job)
+                if outcome in ("reviewed", "failed"):
+                    with lock:
+                        getattr(result, outcome).append(rel)
+
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="batch") as pool:
+            for future in [pool.submit(take) for _ in range(self.concurrency)]:
+                future.result()
+
+    def _offer(self, path: Path) -> tuple[Outcome, str]:
+        """Skip a draft the journal settles, else put its bytes in the job queue."""
+        assert self.queue is not None
+        rel = relative_name(path, self.root)
+        versions = dict(self.ctx.versions)
+        try:
+            data = self._read(path)
+        except FileNotFoundError:
+            return "gone", rel
+        except OSError as exc:
+            return self._failed(rel, "", versions, f"cannot read file ({exc.strerror or exc})", retry=True)
+        sha256 = hashlib.sha256(data).hexdigest()
+
+        def settled(entry: Entry | None) -> bool:
+            return settles(entry, sha256, versions, self.formats, self.out)
+
+        if settled(self.manifest.get(rel)) or self.queue.offer(rel, sha256, settled) == "settled":
+            self._tell("skipped", rel, self.manifest.get(rel))
+            return "skipped", rel
+        return "queued", rel
+
+    def _process_job(self, job: Job) -> tuple[Outcome, str]:
+        """One job taken from the queue: its draft's bytes, checked against the job's, reviewed."""
+        assert self.queue is not None
+        rel, versions = job.path, dict(self.ctx.versions)
+        try:
+            data = self._read(self.root / rel)
+        except FileNotFoundError:
+            self.queue.drop(job)  # deleted since it was queued: nothing to review
+            return "gone", rel
+        except OSError as exc:
+            return self._failed(rel, job.sha256, versions, f"cannot read file ({exc.strerror or exc})", True, job)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if sha256 != job.sha256:  # changed since it was queued: the new bytes are queued instead
+            self.queue.drop(job)
+            return self._offer(self.root / rel)
+        if job.attempts > MAX_ATTEMPTS:
+            reason = f"its review was cut off {job.attempts - 1} times (the worker stopped each time)"
+            return self._failed(rel, sha256, versions, reason, False, job)
+        return self._review(rel, sha256, data, versions, job)
+
+    def _read(self, path: Path) -> bytes:
+        # One read serves the hash and the parse, so the journal names the bytes reviewed.
+        with path.open("rb") as handle:
+            return handle.read(self.ctx.settings.max_draft_bytes + 1)
+
     def _tell(self, outcome: Outcome, rel: str, entry: Entry | None = None) -> None:
         if self.listener is not None:
             self.listener(outcome, rel, entry)
@@ -161,9 +282,7 @@ class BatchRunner:
             return "cancelled", rel
         versions = dict(self.ctx.versions)
         try:
-            # One read serves the hash and the parse, so the manifest names the bytes reviewed.
-            with path.open("rb") as handle:
-                data = handle.read(self.ctx.settings.max_draft_bytes + 1)
+            data = self._read(path)
         except FileNotFoundError:
             return "gone", rel  # deleted since it was listed
         except OSError as exc:
@@ -172,6 +291,12 @@ class BatchRunner:
         if self.manifest.is_done(rel, sha256, versions, self.formats, self.out):
             self._tell("skipped", rel, self.manifest.get(rel))
             return "skipped", rel
+        return self._review(rel, sha256, data, versions)
+
+    def _review(
+        self, rel: str, sha256: str, data: bytes, versions: dict[str, str], job: Job | None = None
+    ) -> tuple[Outcome, str]:
+        """Review the bytes of one draft into its reports and journal entry; never raises for a bad draft."""
         self._tell("started", rel)
         from reviewer.graph import review_draft
 
@@ -179,30 +304,42 @@ class BatchRunner:
             draft = load_draft_bytes(data, rel, self.ctx.settings)
             review = review_draft(self.ctx, draft=draft)
         except InputError as exc:
-            return self._failed(rel, sha256, versions, exc.reason)
+            return self._failed(rel, sha256, versions, exc.reason, False, job)
         except TimeoutError as exc:  # a model or a lock that did not answer: worth another try next run
-            return self._failed(rel, sha256, versions, f"timed out ({exc or 'no answer in time'})", retry=True)
+            return self._failed(rel, sha256, versions, f"timed out ({exc or 'no answer in time'})", True, job)
         except Exception:  # one broken draft must not stop the batch; the log keeps the traceback
             log.exception("reviewing %s failed", rel)
             return self._failed(
-                rel, sha256, versions, "the review stopped unexpectedly (the log has the details)", retry=True
+                rel, sha256, versions, "the review stopped unexpectedly (the log has the details)", True, job
             )
         try:
-            entry = self._write_reports(rel, sha256, versions, review)
+            entry = self._write_reports(rel, sha256, versions, review, job)
+        except _LeaseLost:
+            return "lost", rel
         except (OSError, StoreError) as exc:  # a full disk, a lost database: retried on the next run
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            return self._failed(rel, sha256, versions, f"cannot record its report in {self.out}: {reason}", retry=True)
+            why = f"cannot record its report in {self.out}: {reason}"
+            return self._failed(rel, sha256, versions, why, True, job)
         self._tell("reviewed", rel, entry)
         return "reviewed", rel
 
+    def _record(self, entry: Entry, job: Job | None) -> None:
+        """Put `entry` in the journal; for a queued job, together with the job's end (if still held)."""
+        if job is None or self.queue is None:
+            self.manifest.put(entry)
+        elif not self.queue.finish(job, entry):
+            raise _LeaseLost(entry.path)
+
     def _failed(
-        self, rel: str, sha256: str, versions: dict[str, str], reason: str, *, retry: bool = False
+        self, rel: str, sha256: str, versions: dict[str, str], reason: str, retry: bool = False, job: Job | None = None
     ) -> tuple[Outcome, str]:
         entry = Entry(
             path=rel, sha256=sha256, versions=versions, status="failed", reason=reason, retry=retry, finished_at=_now()
         )
         try:
-            self.manifest.put(entry)
+            self._record(entry, job)
+        except _LeaseLost:
+            return "lost", rel
         except (OSError, StoreError) as exc:
             # Told all the same; with no entry recorded, the next run tries the draft again.
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -210,9 +347,14 @@ class BatchRunner:
         self._tell("failed", rel, entry)
         return "failed", rel
 
-    def _write_reports(self, rel: str, sha256: str, versions: dict[str, str], review: Review) -> Entry:
+    def _write_reports(
+        self, rel: str, sha256: str, versions: dict[str, str], review: Review, job: Job | None = None
+    ) -> Entry:
         from reviewer.report import render
 
+        if job is not None and self.queue is not None and not self.queue.holds(job):
+            # Stalled past the lease: another worker has the draft now and writes its reports.
+            raise _LeaseLost(rel)
         reports = {}
         for fmt in self.formats:
             target = report_path(self.out, rel, fmt)
@@ -230,8 +372,12 @@ class BatchRunner:
             retry=False,
             finished_at=_now(),
         )
-        self.manifest.put(entry)
+        self._record(entry, job)
         return entry
+
+
+class _LeaseLost(Exception):
+    """This worker's lease on a job ran out and another worker took the draft over."""
 
 
 _RANK = {"error": 0, "warning": 1, "suggestion": 2}

@@ -106,10 +106,30 @@ class BatchSession:
         ready, busy = scan.settle(paths, max_wait=max_wait)
         return self.runner.run(ready), busy
 
-    def write_summary(self) -> list[dict[str, Any]]:
-        """Rebuild the summary from the manifest for the drafts in the folder now."""
+    def drain(self) -> PassResult:
+        """Review what the shared job queue holds now (a dead worker's drafts); nothing without one."""
         assert self.runner is not None, "prepare() first"
-        names = [relative_name(p, self.root) for p in self.drafts()]
-        rows = rows_for(names, self.runner.manifest, self.runner.ctx.versions)
-        write_summary(self.out, self.root, rows, self.runner.ctx.versions)
-        return rows
+        return self.runner.drain()
+
+    @property
+    def shared(self) -> bool:
+        """True when several workers share this folder through the job queue."""
+        return self.runner is not None and self.runner.queue is not None
+
+    def write_summary(self) -> list[dict[str, Any]]:
+        """Rebuild the summary from the journal for the drafts in the folder now."""
+        runner = self.runner
+        assert runner is not None, "prepare() first"
+
+        def write() -> list[dict[str, Any]]:
+            names = [relative_name(p, self.root) for p in self.drafts()]
+            rows = rows_for(names, runner.manifest, runner.ctx.versions)
+            write_summary(self.out, self.root, rows, runner.ctx.versions)
+            return rows
+
+        if runner.queue is None:
+            return write()
+        # Workers write it one at a time, each reading the journal inside the lock: the last one to
+        # write has seen every finished draft, whichever worker finished last.
+        with runner.queue.database.locked(f"batch-summary:{runner.queue.out_dir}"):
+            return write()

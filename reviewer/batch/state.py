@@ -81,12 +81,16 @@ class Journal:
     def is_done(self, path: str, sha256: str, versions: dict[str, str], formats: tuple[str, ...], out: Path) -> bool:
         """True when `path` needs no new review: same bytes and versions, and complete reports
         (or a failure of the same bytes that is not worth retrying)."""
-        entry = self.get(path)
-        if entry is None or entry.sha256 != sha256 or entry.versions != versions:
-            return False
-        if entry.status == "failed":
-            return not entry.retry
-        return all(fmt in entry.reports and (out / entry.reports[fmt]).is_file() for fmt in formats)
+        return settles(self.get(path), sha256, versions, formats, out)
+
+
+def settles(entry: Entry | None, sha256: str, versions: dict[str, str], formats: tuple[str, ...], out: Path) -> bool:
+    """True when `entry` is a finished review of these bytes and versions, or a failure not worth retrying."""
+    if entry is None or entry.sha256 != sha256 or entry.versions != versions:
+        return False
+    if entry.status == "failed":
+        return not entry.retry
+    return all(fmt in entry.reports and (out / entry.reports[fmt]).is_file() for fmt in formats)
 
 
 class Manifest(Journal):
@@ -168,18 +172,25 @@ class DatabaseJournal(Journal):
 
     def get(self, path: str) -> Entry | None:
         with self.database.transaction() as db:
-            row = db.execute(
-                "SELECT entry FROM batch_journal WHERE out_dir = ? AND path = ?", (self.out_dir, path)
-            ).fetchone()
-        return Entry.model_validate_json(row["entry"]) if row else None
+            return self.read(db, path)
 
     def put(self, entry: Entry) -> None:
         with self.database.transaction(write=True) as db:
-            db.execute(
-                "INSERT INTO batch_journal (out_dir, path, entry, finished_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (out_dir, path) DO UPDATE SET entry = excluded.entry, finished_at = excluded.finished_at",
-                (self.out_dir, entry.path, entry.model_dump_json(), entry.finished_at),
-            )
+            self.write(db, entry)
+
+    def read(self, db: Any, path: str) -> Entry | None:
+        """The entry of `path`, inside the caller's transaction."""
+        sql = "SELECT entry FROM batch_journal WHERE out_dir = ? AND path = ?"
+        row = db.execute(sql, (self.out_dir, path)).fetchone()
+        return Entry.model_validate_json(row["entry"]) if row else None
+
+    def write(self, db: Any, entry: Entry) -> None:
+        """Record `entry` inside the caller's transaction (the job queue finishes a job in the same one)."""
+        db.execute(
+            "INSERT INTO batch_journal (out_dir, path, entry, finished_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (out_dir, path) DO UPDATE SET entry = excluded.entry, finished_at = excluded.finished_at",
+            (self.out_dir, entry.path, entry.model_dump_json(), entry.finished_at),
+        )
 
     @property
     def entries(self) -> dict[str, Entry]:

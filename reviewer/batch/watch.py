@@ -17,6 +17,8 @@ from reviewer.batch.session import BatchSession
 DEBOUNCE_SECONDS = 1.0
 # Safety net for lost events (inotify queue overflow, folders moved in whole): a full pass this often.
 RESCAN_SECONDS = 300.0
+# With workers sharing the folder: how often an idle worker looks for drafts a dead worker left.
+QUEUE_POLL_SECONDS = 1.0
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
 
 
@@ -94,7 +96,7 @@ def watch(
         if on_pass:
             on_pass(result)
 
-    last_full = time.monotonic()
+    last_full = last_poll = time.monotonic()
     try:
         full()
         if started is not None:
@@ -104,6 +106,9 @@ def watch(
             changes.wake.clear()
             paths, want_full = changes.due(debounce)
             if not paths and not want_full and time.monotonic() - last_full < rescan:
+                if session.shared and time.monotonic() - last_poll >= QUEUE_POLL_SECONDS:
+                    last_poll = time.monotonic()
+                    _help_others(session, on_pass, on_error)
                 continue
             try:
                 if any(session.is_feedback(p) for p in paths):
@@ -126,3 +131,18 @@ def watch(
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def _help_others(
+    session: BatchSession, on_pass: Callable[[PassResult], None] | None, on_error: Callable[[str], None] | None
+) -> None:
+    """Take over the queued drafts no live worker holds (a killed worker's, once its lease ran out)."""
+    try:
+        result = session.drain()
+        if result.reviewed or result.failed:
+            session.write_summary()
+            if on_pass:
+                on_pass(result)
+    except Exception as exc:  # noqa: BLE001 - the next poll retries
+        if on_error:
+            on_error(f"{type(exc).__name__}: {exc}")

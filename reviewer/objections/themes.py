@@ -40,6 +40,8 @@ REDUCED_DIMS = 10
 # casino: 0.005 3 of 3 priorities (0.42), 0.01 2 of 3 (0.35); 0.02 found no theme in casino.
 MIN_CLUSTER_SHARE = 0.005
 MIN_CLUSTER = 4
+MIN_SAMPLES = 2
+NOISE_PASSES = 1
 # HDBSCAN's "eom" selection put casino's whole negotiation into one theme of 666 of 1,030 calls;
 # "leaf" gives 10-16 themes there and on star.
 SELECTION = "leaf"
@@ -128,9 +130,29 @@ def min_cluster_size(sample: int) -> int:
 
 
 def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Centroids (unit rows) and radii of the density clusters of a bounded sample of vectors."""
+    """Centroids (unit rows) and radii of the density clusters of a bounded sample of vectors.
+
+    Statements left outside every theme are clustered again (NOISE_PASSES times at most): a
+    topic that is rare in the first sample stands out among what the common ones did not take.
+    """
+    dims_of = vectors.shape[1] if vectors.ndim == 2 else 1
+    centroids = np.zeros((0, dims_of), dtype=np.float32)
+    radii = np.zeros(0)
+    rest = np.arange(len(vectors))
+    for attempt in range(1 + NOISE_PASSES):
+        found, found_radii = _fit_once(vectors[rest], seed + attempt)
+        if not len(found):
+            break
+        centroids = np.concatenate([centroids, found])
+        radii = np.concatenate([radii, found_radii])
+        rest = rest[assign(vectors[rest], found, found_radii) < 0]
+    return centroids, radii
+
+
+def _fit_once(vectors: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    dims_of = vectors.shape[1] if vectors.ndim == 2 else 1
     if len(vectors) < 2 * MIN_CLUSTER:
-        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 1), dtype=np.float32), np.zeros(0)
+        return np.zeros((0, dims_of), dtype=np.float32), np.zeros(0)
     from sklearn.cluster import HDBSCAN
     from sklearn.decomposition import PCA
 
@@ -139,7 +161,7 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
     reduced = PCA(n_components=dims, random_state=seed).fit_transform(sample)
     size = min_cluster_size(len(sample))
     labels = HDBSCAN(
-        min_cluster_size=size, min_samples=max(2, size // 2), cluster_selection_method=SELECTION, copy=True
+        min_cluster_size=size, min_samples=max(MIN_SAMPLES, size // 2), cluster_selection_method=SELECTION, copy=True
     ).fit_predict(reduced)
     centroids, radii = [], []
     for k in range(labels.max() + 1):
@@ -149,7 +171,7 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
         centroids.append(centroid)
         radii.append(float(np.quantile(members @ centroid, RADIUS_QUANTILE)))
     if not centroids:
-        return np.zeros((0, vectors.shape[1]), dtype=np.float32), np.zeros(0)
+        return np.zeros((0, dims_of), dtype=np.float32), np.zeros(0)
     return np.stack(centroids).astype(np.float32), np.array(radii)
 
 

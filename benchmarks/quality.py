@@ -75,14 +75,15 @@ FALSE_FLAG = {"unaddressed", "contradicted"}
 
 # The floors tests/test_quality.py holds offline on the test split: (recall on ignored, highest
 # false-flag rate on answered, grounding). Each is at or below what this script measured on the
-# test drafts (2 cores, static embeddings, the BERTopic-style mining merged from i12a):
-# demo 60% / 0% / 100%, demo-holdout 85% / 0% / 100%, abcd 32% / 14% / 100%. casino (71% / 12%)
-# and star (76% / 7%) are printed without a floor: ingesting them takes longer than the suite's
-# budget. Most ignored concerns still missed belong to no mined theme (the "unmapped" list).
+# test drafts (2 cores, static embeddings, mining with noise passes and the taxonomy margin, i12):
+# demo 70% / 0% / 100%, demo-holdout 100% / 0% / 100%, abcd 68% / 14% / 100% (before: 60%, 85%,
+# 32%). casino (71% / 25%) and star (100% / 14%) are printed without a floor: ingesting them takes
+# longer than the suite's budget. Ignored concerns still missed mostly belong to no mined theme
+# (the "unmapped" list); casino's fair_split has no ground-truth label to map a theme to.
 FLOORS: dict[str, tuple[float, float, float]] = {
-    "demo": (0.60, 0.10, 1.0),
-    "demo-holdout": (0.85, 0.10, 1.0),
-    "abcd": (0.30, 0.15, 1.0),
+    "demo": (0.65, 0.10, 1.0),
+    "demo-holdout": (0.90, 0.10, 1.0),
+    "abcd": (0.60, 0.15, 1.0),
 }
 
 

@@ -58,11 +58,13 @@ def test_quotes_in_another_language_are_marked_in_the_report(ctx) -> None:
 
 def test_judged_themes_follow_impact_and_retrieval_not_a_fixed_count() -> None:
     from reviewer.models import Theme
-    from reviewer.review.relevance import MIN_DRAFT_HITS, select_themes
+    from reviewer.review.relevance import MIN_DRAFT_HITS, MIN_IMPACT_SHARE, select_themes
 
+    top = 80.0
+    impacts = [top, top * 0.9, top * MIN_IMPACT_SHARE * 1.5, top * MIN_IMPACT_SHARE, top * MIN_IMPACT_SHARE * 0.5]
     themes = [
-        Theme(theme_id=f"t{i}", label=f"t{i}", frequency=n, loss_rate=None, impact=float(n))
-        for i, n in enumerate([80, 12, 5, 4, 1])
+        Theme(theme_id=f"t{i}", label=f"t{i}", frequency=round(n), loss_rate=None, impact=n)
+        for i, n in enumerate(impacts)
     ]
     assert [t.theme.theme_id for t in select_themes(themes, {}, "en")] == ["t0", "t1", "t2", "t3"]
     close = select_themes(themes, {"t4": MIN_DRAFT_HITS + 0.01}, "en")  # the draft speaks to a small theme

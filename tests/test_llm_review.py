@@ -26,7 +26,12 @@ def llm_ctx(llm_settings, demo_settings, fake_openai_server):
     """A review context on a copy of the demo store, whose model is the fake server."""
     shutil.copytree(demo_settings.data_dir, llm_settings.data_dir, dirs_exist_ok=True)
     fake_openai_server.default = Reply(content=model_answer)
-    return build_context(llm_settings)
+    ctx = build_context(llm_settings)
+    # Discovered themes are named by the model once, while the context is built; the tests count
+    # the requests of the review itself.
+    for recorded in (fake_openai_server.requests, fake_openai_server.paths, fake_openai_server.times):
+        recorded.clear()
+    return ctx
 
 
 def test_structured_answers_become_the_review(llm_ctx, fake_openai_server) -> None:

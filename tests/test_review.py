@@ -70,11 +70,14 @@ def test_german_draft_is_judged_with_german_and_english_notes(ctx) -> None:
 
 
 def test_score_drops_with_findings(ctx) -> None:
-    clean = review_draft(
-        ctx, draft=draft_from_text("# Invoices\n\nCorvane Flow reads supplier invoices and routes them for approval.\n")
-    )
+    # A draft with one concrete answer per concern against one that answers almost none. (A
+    # one-line draft answers nothing either: with the demo's ten concerns judged it scores 0 too.)
+    answered = review_draft(ctx, path=Path(__file__).parent / "fixtures" / "domains" / "demo" / "buyer_questions.md")
     worse = review_draft(ctx, path=DRAFTS / "fast_start.md")
-    assert 0 <= worse.score < clean.score <= 100
+    assert sum(f.status == "addressed" for f in answered.objections) > sum(
+        f.status == "addressed" for f in worse.objections
+    )
+    assert 0 <= worse.score < answered.score <= 100
 
 
 def test_hostile_text_is_data(ctx) -> None:

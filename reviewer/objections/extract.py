@@ -140,11 +140,12 @@ MIN_WORDS = 4  # what is left of a sentence after small talk must have this many
 _QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{12,400})[\"”“»]")
 # Rep-written narrative: the sentence reports what the customer side said or feels.
 _REPORTED = re.compile(
-    r"\b(?:customer|client|prospect|buyer|caller|user|they|she|he|kunde|kundin|interessent\w*|anrufer\w*)"
-    r"\b.{0,40}\b(?:said|says|asked|asks|worried|concerned|raised|pushed back|objected|mentioned|complained|"
+    r"(?:\b(?:customer|client|prospect|buyer|caller|user|they|she|he|kunde|kundin|interessent\w*|anrufer\w*)\b"
+    r"|(?-i:\b[A-ZÄÖÜ][a-zäöüß]+\b))"  # or a person's name: "Ingrid also asked ..."
+    r".{0,40}\b(?:said|says|asked|asks|worried|concerned|raised|pushed back|objected|mentioned|complained|"
     r"fears?|feels?|finds?|thinks?|believes?|wants? to know|needs?|sagte|fragte|meinte|befürchtet|äußerte|"
     r"bemängelt|findet|sorgt sich|hat bedenken|braucht)\b"
-    r"|\b(?:objection|pushback|concern|einwand|bedenken)s?\b",
+    r"|\b(?:objection|pushback|concern|issue|sticking point|einwand|einwände|bedenken|knackpunkt)s?\b",
     re.IGNORECASE,
 )
 # A statement at or above this score is a concern: one core signal, or three supporting ones. Set

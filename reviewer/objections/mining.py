@@ -142,9 +142,7 @@ def full_mine(
     anchors: list[np.ndarray] = []
     if taxonomy and taxonomy.themes and len(statements):
         anchors = [embedder.embed([*t.examples, t.label]) for t in taxonomy.themes]
-        scores = _named_scores(statements, vectors, taxonomy, anchors)
-        best = scores.argmax(axis=1)
-        ok = scores[np.arange(len(statements)), best] >= model.ASSIGN_SCORE
+        best, ok = _named_choice(_named_scores(statements, vectors, taxonomy, anchors))
         assignment[ok] = best[ok]
         for named in taxonomy.themes:
             states.append(
@@ -214,9 +212,7 @@ def update(
         named = [i for i, t in enumerate(state.themes) if not t.discovered]
         if taxonomy and named:
             anchors = [embedder.embed([*t.examples, t.label]) for t in taxonomy.themes]
-            scores = _named_scores(statements, vectors, taxonomy, anchors)
-            best = scores.argmax(axis=1)
-            ok = scores[np.arange(len(statements)), best] >= model.ASSIGN_SCORE
+            best, ok = _named_choice(_named_scores(statements, vectors, taxonomy, anchors))
             position = {t.theme_id: i for i, t in enumerate(state.themes)}
             assignment[ok] = [position.get(taxonomy.themes[b].id, -1) for b in best[ok]]
         rest = np.flatnonzero(assignment < 0)
@@ -406,6 +402,16 @@ def _pick(
 
 def _ranked(values: object) -> list[str]:
     return [v for v, _ in Counter(v for v in values if v).most_common()]  # type: ignore[attr-defined]
+
+
+def _named_choice(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The named theme each statement is closest to, and whether it joins it: its score is high
+    enough and clearly above the next named theme's (a statement as close to two named themes says
+    neither; it is left to discovery)."""
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(scores)), best]
+    second = np.sort(scores, axis=1)[:, -2] if scores.shape[1] > 1 else np.full(len(scores), -np.inf)
+    return best, (top >= model.ASSIGN_SCORE) & (top - second >= model.NAMED_MARGIN)
 
 
 def _named_scores(

@@ -206,7 +206,10 @@ def test_an_ingest_of_new_calls_updates_the_themes_without_a_full_mine(tmp_path,
     assert state is not None and state.updates == 1 and len(state.notes) == 153
     monkeypatch.undo()
     rebuilt = {t.theme_id for t in refresh_themes(settings, rebuild=True)}
-    assert len(rebuilt & set(after)) >= 0.8 * len(after), "a re-cluster of the same calls keeps the ids"
+    # Measured by conversations, as the screen counts: small themes of two or three calls may split
+    # or merge when re-clustered; the ones that hold most conversations keep their ids.
+    kept = sum(t.frequency for theme_id, t in after.items() if theme_id in rebuilt)
+    assert kept >= 0.8 * sum(t.frequency for t in after.values()), "a re-cluster of the same calls keeps the ids"
 
 
 def test_a_model_names_every_theme_in_one_call(tmp_path) -> None:

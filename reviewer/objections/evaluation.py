@@ -28,7 +28,7 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
     mapping = {}
     for theme in themes:
         votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
-        mapping[theme.theme_id] = votes.most_common(1)[0][0] if theme.discovered and votes else theme.theme_id
+        mapping[theme.theme_id] = majority_label(votes) if theme.discovered and votes else theme.theme_id
     right = wrong = missed = 0
     for note_id, gold in labels.items():
         predicted = {mapping[t] for t in found.get(note_id, set())}
@@ -36,6 +36,12 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
         wrong += len(predicted - set(gold))
         missed += len(set(gold) - predicted)
     return right, wrong, missed
+
+
+def majority_label(votes: Counter[str]) -> str:
+    """The most common label, ties to the first in alphabetical order: `most_common` breaks ties by
+    insertion order, which follows a set's iteration and so the process's hash seed."""
+    return min(votes.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 class TopicScore(BaseModel):
@@ -66,8 +72,7 @@ def topic_recovery(
         labelled = [labels[n] for n in theme.note_ids if n in labels]
         if not labelled:
             continue
-        votes = Counter(label for values in labelled for label in set(values))
-        best = votes.most_common(1)[0][0]
+        best = majority_label(Counter(label for values in labelled for label in set(values)))
         majority[theme.theme_id] = best
         pure += sum(best in values for values in labelled)
         seen += len(labelled)

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from reviewer.batch.state import DatabaseJournal, DraftResult, Entry
 from reviewer.database import open_database
 from reviewer.settings import Settings
 from tests.demo import CORPUS_DIR, DEMO_GUIDELINES, DEMO_TAXONOMY
-from tests.test_chroma_server import ChromaServer
+from tests.test_chroma_server import ChromaServer, serve_chroma
 
 REPO = Path(__file__).resolve().parent.parent
 DRAFTS = 18
@@ -67,15 +66,7 @@ def make_drafts(folder: Path, count: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
-        pytest.skip("the chroma command is not installed")
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
-    try:
-        server.wait()
-        yield server
-    finally:
-        server.stop()
+    yield from serve_chroma(tmp_path_factory)
 
 
 def worker_env(data: Path, database_url: str, chroma_url: str) -> dict[str, str]:

@@ -76,8 +76,8 @@ class ChromaServer:
             self.process.kill()
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+def serve_chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A module's `chroma run` on loopback, stopped after its tests; skips where chroma is absent."""
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     if not Path(chroma).exists():
         pytest.skip("the chroma command is not installed")
@@ -87,6 +87,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    yield from serve_chroma(tmp_path_factory)
 
 
 @pytest.fixture

@@ -155,8 +155,11 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
     centroids = np.zeros((0, dims_of), dtype=np.float32)
     radii = np.zeros(0)
     rest = np.arange(len(vectors))
+    # One smallest theme for every pass, scaled by the corpus: a pass over a shrinking rest with its
+    # own, smaller floor would split the common topics it did not take into many small themes.
+    size = min_cluster_size(min(len(vectors), SAMPLE_SIZE))
     for attempt in range(1 + NOISE_PASSES):
-        found, found_radii = _fit_once(vectors[rest], seed + attempt)
+        found, found_radii = _fit_once(vectors[rest], seed + attempt, size)
         if not len(found):
             break
         centroids = np.concatenate([centroids, found])
@@ -165,9 +168,9 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
     return centroids, radii
 
 
-def _fit_once(vectors: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_once(vectors: np.ndarray, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     dims_of = vectors.shape[1] if vectors.ndim == 2 else 1
-    if len(vectors) < 2 * MIN_CLUSTER:
+    if len(vectors) < 2 * size:
         return np.zeros((0, dims_of), dtype=np.float32), np.zeros(0)
     from sklearn.cluster import HDBSCAN
     from sklearn.decomposition import PCA
@@ -175,7 +178,6 @@ def _fit_once(vectors: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     sample = _unit_rows(vectors[sample_indices(len(vectors), seed)])
     dims = min(REDUCED_DIMS, sample.shape[1], len(sample) - 1)
     reduced = PCA(n_components=dims, random_state=seed).fit_transform(sample)
-    size = min_cluster_size(len(sample))
     labels = HDBSCAN(
         min_cluster_size=size, min_samples=max(MIN_SAMPLES, size // 2), cluster_selection_method=SELECTION, copy=True
     ).fit_predict(reduced)

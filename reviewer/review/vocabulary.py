@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reviewer.errors import ConfigError
+from reviewer.text import parse_yaml
 
 
 class Vocabulary(BaseModel):
@@ -45,7 +46,7 @@ def load_vocabulary(path: Path | None) -> Vocabulary:
     if path is None or str(path) in {"", "."}:
         return Vocabulary()
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = parse_yaml(path.read_text("utf-8")) or {}
         vocabulary = Vocabulary.model_validate(data)
         vocabulary.proof_pattern()
         vocabulary.claims_pattern()

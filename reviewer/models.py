@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -91,6 +92,15 @@ class Theme(BaseModel):
     )
     note_ids: list[str] = Field(default_factory=list, description="Every note raising the theme.")
     discovered: bool = Field(True, description="False when named by the taxonomy.")
+
+
+def themes_by_note(themes: Sequence[Theme]) -> dict[str, list[str]]:
+    """Note id -> ids of the themes whose calls include it."""
+    of_note: dict[str, list[str]] = {}
+    for theme in themes:
+        for note_id in theme.note_ids:
+            of_note.setdefault(note_id, []).append(theme.theme_id)
+    return of_note
 
 
 class DraftInfo(BaseModel):

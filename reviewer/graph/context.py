@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from reviewer.embeddings import Embedder, get_embedder
-from reviewer.models import Theme
+from reviewer.models import Theme, themes_by_note
 from reviewer.review.vocabulary import Vocabulary, load_vocabulary
 from reviewer.settings import Settings
 
@@ -42,8 +42,6 @@ class ReviewContext:
     def note_themes(self) -> dict[str, list[str]]:
         """Note id -> ids of the themes it belongs to, built once (100,000s of entries at 100k calls)."""
         if self._note_themes is None:
-            from reviewer.review.evidence import themes_by_note
-
             self._note_themes = themes_by_note(self.themes)
         return self._note_themes
 

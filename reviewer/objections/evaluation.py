@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
-from reviewer.models import Theme
-
-
-def notes_per_theme(themes: Sequence[Theme]) -> dict[str, set[str]]:
-    """note id -> theme ids raised in it."""
-    result: dict[str, set[str]] = defaultdict(set)
-    for theme in themes:
-        for note_id in theme.note_ids:
-            result[note_id].add(theme.theme_id)
-    return result
+from reviewer.models import Theme, themes_by_note
 
 
 def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]]) -> tuple[int, int, int]:
@@ -24,14 +15,14 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
 
     A discovered theme counts as the labelled theme most of its notes carry.
     """
-    found = notes_per_theme(themes)
+    found = themes_by_note(themes)
     mapping = {}
     for theme in themes:
         votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
         mapping[theme.theme_id] = majority_label(votes) if theme.discovered and votes else theme.theme_id
     right = wrong = missed = 0
     for note_id, gold in labels.items():
-        predicted = {mapping[t] for t in found.get(note_id, set())}
+        predicted = {mapping[t] for t in found.get(note_id, [])}
         right += len(predicted & set(gold))
         wrong += len(predicted - set(gold))
         missed += len(set(gold) - predicted)

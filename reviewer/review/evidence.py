@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from reviewer.models import Evidence, Theme
+from reviewer.models import Evidence, Theme, themes_by_note
 from reviewer.text import detect_language
 
 EVIDENCE_PER_THEME = 3  # quotes shown per finding
@@ -47,15 +47,6 @@ def theme_query_vectors(themes: Sequence[Theme], theme_vectors: dict[str, np.nda
         mean = vectors.mean(axis=0)
         rows.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
     return np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
-
-
-def themes_by_note(themes: Sequence[Theme]) -> dict[str, list[str]]:
-    """Note id -> ids of the themes whose calls include it."""
-    of_note: dict[str, list[str]] = defaultdict(list)
-    for theme in themes:
-        for note_id in theme.note_ids:
-            of_note[note_id].append(theme.theme_id)
-    return of_note
 
 
 def draft_hits(

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from reviewer.rules.model import Block
-from reviewer.text import front_matter
+from reviewer.text import front_matter, trim_span
 
 # Prose paragraphs get this scope; the engine splits them into paragraph/sentence/text blocks.
 PROSE = "txt"
@@ -138,28 +138,20 @@ def _add_section(doc: Document, kind: str, level: int, start: int, end: int) -> 
         doc.sections.append(Section(kind, level, start, end))
 
 
-def _trimmed(src: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and src[start].isspace():
-        start += 1
-    while end > start and src[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _content_span(src: str, content: str, begin: int, end: int) -> tuple[int, int]:
     """Source span of an inline run: its first line to its last, container markers before it left out."""
     lines = content.strip().split("\n")
     first = src.find(lines[0].strip(), begin, end) if lines[0].strip() else -1
     last = src.rfind(lines[-1].strip(), max(first, begin), end) if lines[-1].strip() else -1
     if first < 0 or last < 0:
-        return _trimmed(src, begin, end)
-    return _trimmed(src, first, last + len(lines[-1].strip()))
+        return trim_span(src, begin, end)
+    return trim_span(src, first, last + len(lines[-1].strip()))
 
 
 def _line_span(src: str, line_starts: list[int], first: int, stop: int) -> tuple[int, int]:
     """Source span of lines [first, stop), surrounding whitespace left out."""
     end = line_starts[stop] if stop < len(line_starts) else len(src)
-    return _trimmed(src, line_starts[first], end)
+    return trim_span(src, line_starts[first], end)
 
 
 def _table_row(src: str, line_starts: list[int], line: int) -> tuple[int, int]:
@@ -169,7 +161,7 @@ def _table_row(src: str, line_starts: list[int], line: int) -> tuple[int, int]:
         start += 1
     if end - 1 > start and src[end - 1] == "|" and src[end - 2] != "\\":
         end -= 1
-    return _trimmed(src, start, end)
+    return trim_span(src, start, end)
 
 
 def _context_scope(context: list[str]) -> str:

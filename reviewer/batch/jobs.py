@@ -46,6 +46,8 @@ JOB_MIGRATIONS: list[list[str]] = [
 ]
 
 Offered = Literal["queued", "settled"]
+# One job row: its key, in `_key`'s order.
+_JOB = "out_dir = ? AND path = ? AND sha256 = ? AND versions_key = ?"
 log = logging.getLogger(__name__)
 
 
@@ -88,21 +90,20 @@ class JobQueue:
         reports were lost, or it failed in a way worth retrying).
         """
         key = self._key(path, sha256)
-        where = "out_dir = ? AND path = ? AND sha256 = ? AND versions_key = ?"
         with self.database.transaction(write=True) as db:
             db.execute(
                 "INSERT INTO batch_jobs (out_dir, path, sha256, versions_key) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 key,
             )
-            row = db.execute(f"SELECT state FROM batch_jobs WHERE {where} FOR UPDATE", key).fetchone()
+            row = db.execute(f"SELECT state FROM batch_jobs WHERE {_JOB} FOR UPDATE", key).fetchone()
             if row["state"] != "done":
                 return "queued"
             if settled(self.journal.read(db, path)):
                 return "settled"
             db.execute(
                 "UPDATE batch_jobs SET state = 'queued', attempts = 0, lease_owner = NULL, lease_expires = NULL, "
-                f"queued_at = now() WHERE {where}",
+                f"queued_at = now() WHERE {_JOB}",
                 key,
             )
         return "queued"
@@ -139,8 +140,7 @@ class JobQueue:
         """True while this worker's lease on `job` stands (checked before its reports are written)."""
         with self.database.transaction() as db:
             row = db.execute(
-                "SELECT 1 AS held FROM batch_jobs WHERE out_dir = ? AND path = ? AND sha256 = ? "
-                "AND versions_key = ? AND state = 'running' AND lease_owner = ?",
+                f"SELECT 1 AS held FROM batch_jobs WHERE {_JOB} AND state = 'running' AND lease_owner = ?",
                 (*self._key(job.path, job.sha256), self.owner),
             ).fetchone()
         return row is not None
@@ -150,8 +150,8 @@ class JobQueue:
         stands; False when another worker took the job over (its lease ran out), which then records it."""
         with self.database.transaction(write=True) as db:
             done = db.execute(
-                "UPDATE batch_jobs SET state = 'done', lease_expires = NULL WHERE out_dir = ? AND path = ? "
-                "AND sha256 = ? AND versions_key = ? AND state = 'running' AND lease_owner = ?",
+                f"UPDATE batch_jobs SET state = 'done', lease_expires = NULL "
+                f"WHERE {_JOB} AND state = 'running' AND lease_owner = ?",
                 (*self._key(job.path, job.sha256), self.owner),
             ).rowcount
             if done:
@@ -162,8 +162,7 @@ class JobQueue:
         """Forget a job whose draft is gone or changed since it was queued (the new bytes get their own)."""
         with self.database.transaction(write=True) as db:
             db.execute(
-                "DELETE FROM batch_jobs WHERE out_dir = ? AND path = ? AND sha256 = ? AND versions_key = ? "
-                "AND lease_owner = ?",
+                f"DELETE FROM batch_jobs WHERE {_JOB} AND lease_owner = ?",
                 (*self._key(job.path, job.sha256), self.owner),
             )
 

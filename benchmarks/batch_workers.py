@@ -42,14 +42,14 @@ TARGET_LLM_SHARE = 0.5
 
 
 def skip_reason() -> str | None:
-    from tests import pg_server
+    from tests.pg_server import Unavailable, locate
+    from tests.test_chroma_server import chroma_command
 
-    if pg_server._binaries() is None:
-        return "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "running as root without runuser, so PostgreSQL cannot be started"
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
+    try:
+        locate()
+    except Unavailable as exc:
+        return str(exc)
+    if chroma_command() is None:
         return "the chroma command is not installed"
     try:
         import psycopg  # noqa: F401
@@ -180,11 +180,11 @@ def main() -> int:
         print(f"skipped: {reason}")
         return 0
     from tests.fakes import FakeOpenAIServer, Reply
-    from tests.pg_server import PostgresServer, _binaries
+    from tests.pg_server import PostgresServer, locate
     from tests.test_chroma_server import ChromaServer
 
     work = Path(tempfile.mkdtemp(prefix="reviewer-workers-bench-"))
-    postgres = PostgresServer(_binaries(), "postgres" if os.geteuid() == 0 else None).start()  # type: ignore[arg-type]
+    postgres = PostgresServer(*locate()).start()
     chroma = ChromaServer(work / "chroma")
     try:
         chroma.wait()

@@ -6,6 +6,7 @@ Every set is read by the engine's own readers, as `reviewer ingest` reads it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,8 @@ SHARED = next(
     REPO.parent / "shared" / "data",
 )
 CORPUS = REPO / "corpus"
+# The labelled sets, in the order the benchmarks print them.
+SETS = ("demo", "casino", "star", "abcd")
 
 
 def shared_dir(name: str) -> Path | None:
@@ -76,3 +79,31 @@ def gong_topics(name: str) -> dict[str, list[str]]:
             return {r["callId"]: r["tasks"].split(";") for r in csv.DictReader(f)}
     with (SHARED / "abcd" / "flows.csv").open(encoding="utf-8") as f:
         return {r["callId"]: [r["flow"]] for r in csv.DictReader(f)}
+
+
+def present_sets(names: Iterable[str], width: int) -> Iterator[str]:
+    """The named sets that are here; each absent shared set is printed as skipped (name `width` wide)."""
+    for name in names:
+        if name != "demo" and not (SHARED / name).is_dir():
+            print(f"{name:{width}} skipped: {SHARED / name} is absent")
+            continue
+        yield name
+
+
+def set_notes(name: str) -> tuple[list[CallNote], dict[tuple[str, int], tuple[int, int]] | None]:
+    """A set's notes, the demo's redacted as `reviewer ingest` reads them and the others as they are,
+    with the Gong sets' sentence spans (see `gong_notes`; None for the others)."""
+    if name == "demo":
+        return demo_notes(Settings()), None
+    if name == "casino":
+        return casino_notes(Settings(redact=False)), None
+    return gong_notes(name, redact=False)
+
+
+def set_topics(name: str) -> dict[str, list[str]]:
+    """A set's labelled topics by note id."""
+    if name == "demo":
+        return demo_topics()
+    if name == "casino":
+        return casino_topics()
+    return gong_topics(name)

@@ -21,13 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.datasets import CORPUS, SHARED, casino_notes, demo_notes, gong_notes  # noqa: E402
+from benchmarks.datasets import CORPUS, SETS, SHARED, present_sets, set_notes  # noqa: E402
 from reviewer.models import CallNote  # noqa: E402
 from reviewer.objections.extract import extract_statements  # noqa: E402
-from reviewer.settings import Settings  # noqa: E402
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "extraction"
-SETS = ("demo", "casino", "star", "abcd")
 DEV_ROWS = 64  # 20% of each set's 320 rows
 
 
@@ -101,26 +99,14 @@ def score(name: str, notes: list[CallNote], gong_spans: dict | None = None, part
     return result
 
 
-def load(name: str) -> tuple[list[CallNote], dict | None]:
-    settings = Settings(redact=False)
-    if name == "demo":
-        return demo_notes(Settings()), None
-    if name == "casino":
-        return casino_notes(settings), None
-    return gong_notes(name, redact=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores")
     print(f"{'set':8} {'part':6} {'labelled':>8} {'concern':>8} {'precision':>10} {'recall':>7} {'unmatched':>10}")
-    for name in args.sets:
-        if name != "demo" and not (SHARED / name).is_dir():
-            print(f"{name:8} skipped: {SHARED / name} is absent")
-            continue
-        notes, spans = load(name)
+    for name in present_sets(args.sets, 8):
+        notes, spans = set_notes(name)
         for part in ("report", "dev"):
             s = score(name, notes, spans, part)
             print(

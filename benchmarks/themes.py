@@ -18,32 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.datasets import (  # noqa: E402
-    CORPUS,
-    SHARED,
-    casino_notes,
-    casino_topics,
-    demo_notes,
-    demo_topics,
-    gong_notes,
-    gong_topics,
-)
+from benchmarks.datasets import CORPUS, SETS, present_sets, set_notes, set_topics  # noqa: E402
 from reviewer.embeddings import get_embedder  # noqa: E402
 from reviewer.models import CallNote, Theme  # noqa: E402
 from reviewer.objections import mine_themes  # noqa: E402
 from reviewer.objections.evaluation import TopicScore, topic_recovery  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
-
-SETS = ("demo", "casino", "star", "abcd")
-
-
-def notes_and_topics(name: str) -> tuple[list[CallNote], dict[str, list[str]]]:
-    if name == "demo":
-        return demo_notes(Settings()), demo_topics()
-    if name == "casino":
-        return casino_notes(Settings(redact=False)), casino_topics()
-    notes, _ = gong_notes(name, redact=False)
-    return notes, gong_topics(name)
 
 
 def evaluate(
@@ -61,11 +41,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; top {args.top} themes by impact")
     print(f"{'set':16} {'calls':>6} {'themes':>6} {'topics':>6} {'recovered':>9} {'purity':>6} {'mine s':>7}")
-    for name in args.sets:
-        if name != "demo" and not (SHARED / name).is_dir():
-            print(f"{name:16} skipped: {SHARED / name} is absent")
-            continue
-        notes, topics = notes_and_topics(name)
+    for name in present_sets(args.sets, 16):
+        notes, topics = set_notes(name)[0], set_topics(name)
         runs = [(name, None)] + ([("demo+taxonomy", CORPUS / "objections.yaml")] if name == "demo" else [])
         for label, taxonomy in runs:
             started = time.perf_counter()

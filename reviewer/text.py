@@ -119,9 +119,9 @@ def decode_charset(data: bytes) -> str:
 
     What counts as binary differs per caller on purpose (notes also read BOM-less UTF-16 and let
     charset-normalizer guess), so the binary checks stay with them."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding)
+    encoding = bom_encoding(data)
+    if encoding is not None:
+        return data.decode(encoding)[1:]  # every BOM decodes to one U+FEFF in the encoding it names
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -87,21 +87,36 @@ class PostgresServer:
         return self.url(name)
 
 
+class Unavailable(Exception):
+    """No PostgreSQL server can be started on this machine; the message says why."""
+
+
+def locate() -> tuple[Path, str | None]:
+    """The binaries to start a server with and the user to run it as (None: this one); Unavailable
+    where neither works here. The tests skip, and benchmarks/batch_workers.py stops, on its reason."""
+    binaries = _binaries()
+    if binaries is None:
+        raise Unavailable(
+            "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (make test installs postgresql)"
+        )
+    if os.geteuid() != 0:
+        return binaries, None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise Unavailable("running as root and there is no 'postgres' user to run the server as") from None
+    if shutil.which("runuser") is None:
+        raise Unavailable("running as root and runuser is missing, so the server cannot drop privileges")
+    return binaries, "postgres"
+
+
 def postgres_server_fixture() -> Iterator[PostgresServer]:
     """Start the server, or skip with the reason it cannot be started here."""
     pytest.importorskip("psycopg", reason="psycopg is not installed (the dev extra brings it)")
-    binaries = _binaries()
-    if binaries is None:
-        pytest.skip("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (make test installs postgresql)")
-    run_as = None
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root and runuser is missing, so the server cannot drop privileges")
-        run_as = "postgres"
+    try:
+        binaries, run_as = locate()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
     server = PostgresServer(binaries, run_as).start()
     try:
         yield server

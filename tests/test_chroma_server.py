@@ -32,11 +32,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def chroma_command() -> str | None:
+    """The `chroma` executable: on PATH, else beside this Python (a venv not activated); None without one."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    return chroma if Path(chroma).exists() else None
+
+
 class ChromaServer:
     def __init__(self, root: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+        chroma = chroma_command()
+        if chroma is None:
+            raise FileNotFoundError("the chroma command is not installed")
         self.process = subprocess.Popen(
             [chroma, "run", "--path", str(root), "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=subprocess.DEVNULL,
@@ -78,8 +86,7 @@ class ChromaServer:
 
 def serve_chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     """A module's `chroma run` on loopback, stopped after its tests; skips where chroma is absent."""
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
+    if chroma_command() is None:
         pytest.skip("the chroma command is not installed")
     server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
     try:

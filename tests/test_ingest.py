@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from reviewer.ingest.pipeline import ingest_paths
 from reviewer.settings import Settings
 from reviewer.store import open_store, writer_lock
 from tests.demo import CORPUS_DIR
+from tests.test_chroma_server import chroma_command
 
 runner = CliRunner()
 NOTE = """---
@@ -170,8 +170,8 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_server_mode_against_chroma_run(tmp_path) -> None:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not Path(chroma).exists():
+    chroma = chroma_command()
+    if chroma is None:
         pytest.skip("the chroma command is not installed")
     port = _free_port()
     server = subprocess.Popen(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import datasets
-from benchmarks.extraction import load, score
+from benchmarks.extraction import score
 from benchmarks.themes import evaluate
 
 # set -> (precision, recall) on the report part of the labels. Measured (2 cores, static embeddings):
@@ -31,7 +31,7 @@ def loaded(request: pytest.FixtureRequest) -> tuple[str, list, dict | None]:
     if name == "star":  # its first 1,000 calls (a third of the set) keep the suite short
         notes, spans = datasets.gong_notes("star", limit=STAR_CALLS, redact=False)
         return name, notes, spans
-    notes, spans = load(name)
+    notes, spans = datasets.set_notes(name)
     return name, notes, spans
 
 
@@ -49,12 +49,7 @@ def test_extraction_precision_and_recall(loaded) -> None:
 
 def test_themes_recover_the_labelled_topics(loaded) -> None:
     name, notes, _ = loaded
-    topics = datasets.demo_topics() if name == "demo" else None
-    if name == "casino":
-        topics = datasets.casino_topics()
-    elif name in {"star", "abcd"}:
-        topics = datasets.gong_topics(name)
-    result, themes = evaluate(notes, topics)
+    result, themes = evaluate(notes, datasets.set_topics(name))
     print(f"\n{name}: {result.recovered} of {result.topics} topics recovered, purity {result.purity:.2f}")
     recovered, purity = THEME_FLOORS[name]
     assert result.recovered >= recovered and result.purity >= purity

@@ -226,25 +226,18 @@ class BatchRunner:
                 future.result()
 
     def _offer(self, path: Path) -> tuple[Outcome, str]:
-        """Skip a draft the journal settles, else put its bytes in the job queue."""
+        """Skip a draft the journal or the queue settles, else put its bytes in the job queue."""
         assert self.queue is not None
-        rel = relative_name(path, self.root)
-        versions = dict(self.ctx.versions)
-        try:
-            data = self._read(path)
-        except FileNotFoundError:
-            return "gone", rel
-        except OSError as exc:
-            return self._failed(rel, "", versions, f"cannot read file ({exc.strerror or exc})", retry=True)
-        sha256 = hashlib.sha256(data).hexdigest()
+        draft = self._unsettled(path)
+        if not isinstance(draft, _Unsettled):
+            return draft
 
         def settled(entry: Entry | None) -> bool:
-            return settles(entry, sha256, versions, self.formats, self.out)
+            return settles(entry, draft.sha256, draft.versions, self.formats, self.out)
 
-        if settled(self.manifest.get(rel)) or self.queue.offer(rel, sha256, settled) == "settled":
-            self._tell("skipped", rel, self.manifest.get(rel))
-            return "skipped", rel
-        return "queued", rel
+        if self.queue.offer(draft.rel, draft.sha256, settled) == "settled":
+            return self._skipped(draft.rel)
+        return "queued", draft.rel
 
     def _process_job(self, job: Job) -> tuple[Outcome, str]:
         """One job taken from the queue: its draft's bytes, checked against the job's, reviewed."""
@@ -277,21 +270,31 @@ class BatchRunner:
 
     def process(self, path: Path) -> tuple[Outcome, str]:
         """One draft from bytes to reports and manifest entry; never raises for a bad draft."""
-        rel = relative_name(path, self.root)
         if self.stop.is_set():
-            return "cancelled", rel
-        versions = dict(self.ctx.versions)
+            return "cancelled", relative_name(path, self.root)
+        draft = self._unsettled(path)
+        if not isinstance(draft, _Unsettled):
+            return draft
+        return self._review(draft.rel, draft.sha256, draft.data, draft.versions)
+
+    def _unsettled(self, path: Path) -> _Unsettled | tuple[Outcome, str]:
+        """A listed draft's bytes when the journal does not settle them, else what became of the draft:
+        gone (deleted since it was listed), failed (unreadable; retried next run) or skipped (done)."""
+        rel, versions = relative_name(path, self.root), dict(self.ctx.versions)
         try:
             data = self._read(path)
         except FileNotFoundError:
-            return "gone", rel  # deleted since it was listed
+            return "gone", rel
         except OSError as exc:
             return self._failed(rel, "", versions, f"cannot read file ({exc.strerror or exc})", retry=True)
         sha256 = hashlib.sha256(data).hexdigest()
         if self.manifest.is_done(rel, sha256, versions, self.formats, self.out):
-            self._tell("skipped", rel, self.manifest.get(rel))
-            return "skipped", rel
-        return self._review(rel, sha256, data, versions)
+            return self._skipped(rel)
+        return _Unsettled(rel, versions, data, sha256)
+
+    def _skipped(self, rel: str) -> tuple[Outcome, str]:
+        self._tell("skipped", rel, self.manifest.get(rel))
+        return "skipped", rel
 
     def _review(
         self, rel: str, sha256: str, data: bytes, versions: dict[str, str], job: Job | None = None
@@ -374,6 +377,16 @@ class BatchRunner:
         )
         self._record(entry, job)
         return entry
+
+
+@dataclass(frozen=True)
+class _Unsettled:
+    """A draft read for review: its name under the root, the engine's versions, its bytes and their hash."""
+
+    rel: str
+    versions: dict[str, str]
+    data: bytes
+    sha256: str
 
 
 class _LeaseLost(Exception):

@@ -170,18 +170,23 @@ def load_draft_bytes(data: bytes, name: str, settings: Settings | None = None) -
 
 def _parse(data: bytes, name: str, fmt: DraftFormat) -> Draft:
     digest = hashlib.sha256(data).hexdigest()
-    if fmt == "markdown":
-        return _markdown(name, digest, decode_text(data, name))
-    if fmt == "text":
-        text = decode_text(data, name)
-        return _build(name, fmt, digest, text, plain_blocks(text))
-    if fmt == "html":
-        return _build(name, fmt, digest, *html_blocks(decode_text(data, name)))
     if fmt == "docx":
         return _build(name, fmt, digest, *docx_blocks(data, name))
-    text = pdf_text(pdf_pages(data, name))
-    if not text:
-        raise InputError(name, "PDF has no extractable text (a scanned image?)")
+    if fmt == "pdf":
+        text = pdf_text(pdf_pages(data, name))
+        if not text:
+            raise InputError(name, "PDF has no extractable text (a scanned image?)")
+        return _build(name, fmt, digest, text, plain_blocks(text))
+    return _from_text(name, fmt, digest, decode_text(data, name))
+
+
+def _from_text(name: str, fmt: DraftFormat, digest: str, text: str) -> Draft:
+    """A draft of a text format (Markdown, plain text or HTML) from its text, line ends already `\\n`;
+    a file's bytes and a pasted text go through here alike."""
+    if fmt == "html":
+        return _build(name, fmt, digest, *html_blocks(text))
+    if fmt == "markdown":
+        return _markdown(name, digest, text)
     return _build(name, fmt, digest, text, plain_blocks(text))
 
 
@@ -193,10 +198,6 @@ def draft_from_text(text: str, name: str = "pasted.md") -> Draft:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        if fmt == "html":
-            return _build(name, fmt, digest, *html_blocks(text))
-        if fmt == "markdown":
-            return _markdown(name, digest, text)
-        return _build(name, fmt, digest, text, plain_blocks(text))
+        return _from_text(name, fmt, digest, text)
     except StructureLimitError as exc:
         raise InputError(name, str(exc)) from exc

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from reviewer.feedback.models import FLAG_KINDS, FLAG_NOTE_PREFIX, Flag
 from reviewer.ingest.redact import redact_text
@@ -58,6 +58,19 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE evals (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, figures TEXT NOT NULL)",
     ],
 ]
+
+# What a finding flag is called in the error when it names no finding or draft.
+_FINDING_FLAGS = {"wrong": "a wrong-finding flag", "good": "a good-catch flag"}
+
+
+class FlagOrigin(TypedDict, total=False):
+    """Who filed a wrong or good flag, from where (source: "cli" when not given), and on which draft file and text."""
+
+    who: str | None
+    source: str
+    draft_path: str | None
+    draft_text: str | None
+    import_key: str | None
 
 
 def text_sha256(text: str) -> str:
@@ -115,64 +128,39 @@ class FlagBook:
         )
 
     def add_wrong(
-        self,
-        *,
-        review_id: str,
-        finding_id: str,
-        reason: str,
-        draft_sha256: str,
-        who: str | None = None,
-        source: str = "cli",
-        draft_path: str | None = None,
-        draft_text: str | None = None,
-        import_key: str | None = None,
+        self, *, review_id: str, finding_id: str, reason: str, draft_sha256: str, **origin: Unpack[FlagOrigin]
     ) -> Flag:
         """Store that a finding of a review is wrong; it is suppressed for that draft from now on."""
+        return self._add_on_finding("wrong", review_id, finding_id, draft_sha256, reason=reason, **origin)
+
+    def add_good(self, *, review_id: str, finding_id: str, draft_sha256: str, **origin: Unpack[FlagOrigin]) -> Flag:
+        """Store that a finding was a good catch; its theme weighs more in later reviews."""
+        return self._add_on_finding("good", review_id, finding_id, draft_sha256, **origin)
+
+    def _add_on_finding(
+        self,
+        kind: str,
+        review_id: str,
+        finding_id: str,
+        draft_sha256: str,
+        *,
+        reason: str | None = None,
+        **origin: Unpack[FlagOrigin],
+    ) -> Flag:
+        """A wrong or good flag: both name one finding of one draft, and take the finding's theme."""
         if not finding_id or not draft_sha256:
-            raise ValueError("a wrong-finding flag needs the finding id and the draft's sha256")
+            raise ValueError(f"{_FINDING_FLAGS[kind]} needs the finding id and the draft's sha256")
         return self._add(
-            "wrong",
+            kind,
             review_id=review_id,
             finding_id=finding_id,
             reason=reason,
             theme_id=_theme_of(finding_id),
             draft_sha256=draft_sha256,
-            draft_path=draft_path,
-            who=who,
-            source=source,
-            draft_text=draft_text,
-            import_key=import_key,
+            **origin,
         )
 
-    def add_good(
-        self,
-        *,
-        review_id: str,
-        finding_id: str,
-        draft_sha256: str,
-        who: str | None = None,
-        source: str = "cli",
-        draft_path: str | None = None,
-        draft_text: str | None = None,
-        import_key: str | None = None,
-    ) -> Flag:
-        """Store that a finding was a good catch; its theme weighs more in later reviews."""
-        if not finding_id or not draft_sha256:
-            raise ValueError("a good-catch flag needs the finding id and the draft's sha256")
-        return self._add(
-            "good",
-            review_id=review_id,
-            finding_id=finding_id,
-            theme_id=_theme_of(finding_id),
-            draft_sha256=draft_sha256,
-            draft_path=draft_path,
-            who=who,
-            source=source,
-            draft_text=draft_text,
-            import_key=import_key,
-        )
-
-    def _add(self, kind: str, *, draft_text: str | None, import_key: str | None, **fields: Any) -> Flag:
+    def _add(self, kind: str, *, draft_text: str | None = None, import_key: str | None = None, **fields: Any) -> Flag:
         names = [n for n in (fields.get("rep"), fields.get("who")) if n]
         for key in ("text", "reason"):
             if fields.get(key):

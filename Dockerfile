@@ -13,7 +13,7 @@ WORKDIR /app
 # torch first, pinned and CPU-only: an unpinned torch pulls the CUDA build (gigabytes).
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
-COPY pyproject.toml README.md* ./
+COPY pyproject.toml constraints.txt README.md* ./
 COPY reviewer ./reviewer
 COPY prompts ./prompts
 COPY corpus ./corpus
@@ -21,7 +21,7 @@ COPY ui ./ui
 # Editable on purpose: prompts/ and corpus/ (guidelines, taxonomy) are found beside the package
 # (settings.PROJECT_ROOT), so the package must stay in /app rather than move to site-packages.
 # With the postgres extra, so REVIEWER_DATABASE_URL works in the image.
-RUN pip install -e ".[postgres]"
+RUN pip install -e ".[postgres]" -c constraints.txt
 
 # Distil the static embedding model at build time, so no container spends its first minute on it.
 RUN python -c "from reviewer.embeddings import get_embedder; from reviewer.settings import Settings; \

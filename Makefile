@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 DATA   ?= data
 PORT   ?= 8501
 UV_VERSION := 0.13.8
@@ -12,20 +12,25 @@ DEMO   := REVIEWER_DATA_DIR=$(DATA) REVIEWER_TAXONOMY=corpus/objections.yaml REV
 	REVIEWER_VOCABULARY=corpus/vocabulary.yaml \
 	REVIEWER_COMPANY="Corvane, a Berlin maker of finance software (invoices, cards, month-end close), writing to finance teams"
 
-.PHONY: setup run demo ingest test lint fmt bench browser postgres clean
+.PHONY: setup run demo ingest test lint fmt bench browser postgres clean constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> [1/3] torch (this machine's CPU build; an unpinned torch pulls GBs of CUDA)"
 	$(BIN)/pip install --progress-bar on torch==2.13.0
 	@echo "==> [2/3] uv, a faster installer, for everything else"
 	$(BIN)/pip install --progress-bar on uv==$(UV_VERSION)
 	@echo "==> [3/3] the project and its pinned dependencies (uv, in parallel; torch stays as installed)"
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install --python $(BIN)/python -e ".[dev]"
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install --python $(BIN)/python -e ".[dev]" -c constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Pin what pyproject.toml leaves open (transitive dependencies) at what is installed now.
+constraints: setup
+	{ sed -n '1,4p' constraints.txt; VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip freeze --python $(BIN)/python --exclude-editable \
+		| grep -v -e '^pip==' -e '^uv==' -e '^torch==' -e '^setuptools=='; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 ingest: setup
 	$(DEMO) $(BIN)/reviewer ingest corpus/notes

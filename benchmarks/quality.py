@@ -1,6 +1,6 @@
 """Review quality on every labelled draft set, offline or through any litellm model.
 
-    python benchmarks/quality.py [--model M] [--api-base URL] [--split test|dev|all] [--sets demo,casino,...]
+    python benchmarks/quality.py [--model M] [--api-base URL] [--split test|dev|all] [--sets a,b] [--explain]
 
 For each set it prints: recall on ignored concerns, false flags on answered ones, contradictions
 caught (and contradictions claimed where the labels have none), quote grounding, LLM calls,
@@ -352,6 +352,7 @@ def run_set(
     truth: dict[str, list[str]],
     split: str,
     folder: Path | None = None,
+    explain: bool = False,
 ) -> Tally:
     """Review every draft of a set in the chosen split and count against its labels."""
     data = yaml.safe_load(labels_file.read_text("utf-8"))
@@ -364,6 +365,8 @@ def run_set(
         review = review_draft(ctx, path=drafts / name)
         tally.drafts += 1
         status = concern_status(review, mapping)
+        if explain:
+            print(explanation(f"{set_name}/{name}", label, review, mapping, status))
         for concern in [str(c).lower() for c in label.get("ignores") or []]:
             tally.ignored += 1
             tally.flagged += status.get(concern) in FLAGGED
@@ -387,6 +390,28 @@ def run_set(
     return tally
 
 
+def explanation(
+    title: str, label: dict[str, Any], review: Review, mapping: dict[str, str], status: dict[str, str]
+) -> str:
+    """Per labelled concern: the review's status, and each judged theme of it with the sentence matched.
+
+    Misses and false flags are marked `!!`; for diagnosing the dev drafts, never for tuning on test.
+    """
+    lines = [f"--- {title}"]
+    for kind in ("ignores", "addresses", "partial", "contradicts"):
+        for concern in [str(c).lower() for c in label.get(kind) or []]:
+            found = status.get(concern, "not judged")
+            wrong = (kind == "ignores" and found not in FLAGGED) or (kind == "addresses" and found in FALSE_FLAG)
+            lines.append(f"  {'!!' if wrong else '  '} {kind:11} {concern:22} {found}")
+            for finding in review.objections:
+                if mapping.get(finding.theme_id) == concern:
+                    span = " ".join((finding.draft_span.text if finding.draft_span else "").split())[:100]
+                    lines.append(
+                        f"        {finding.status:12} {finding.theme_id[:32]:32} {finding.frequency:4} calls | {span}"
+                    )
+    return "\n".join(lines)
+
+
 def prepare(corpus: Corpus, data_root: Path, **settings: Any) -> Settings:
     """Settings on the corpus's own data dir, ingested (once; later runs find the files unchanged)."""
     configured = Settings(data_dir=data_root / corpus.name, **{**corpus.extra, **settings})
@@ -405,6 +430,9 @@ def main(argv: list[str] | None = None) -> dict[str, Tally]:
     parser.add_argument("--sets", default="", help="comma-separated corpora (default: every one present)")
     parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "reviewer-quality")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
+    parser.add_argument(
+        "--explain", action="store_true", help="per draft and concern: judged themes, status, sentence matched"
+    )
     args = parser.parse_args(argv)
     wanted = {s for s in args.sets.split(",") if s}
     results: dict[str, Tally] = {}
@@ -415,7 +443,7 @@ def main(argv: list[str] | None = None) -> dict[str, Tally]:
         settings = prepare(corpus, args.data_root, model=args.model, api_base=args.api_base, api_key=args.api_key)
         ctx = build_context(settings)
         for set_name, labels_file, drafts in label_sets(name):
-            tally = run_set(ctx, set_name, labels_file, drafts, corpus.truth, args.split, corpus.folder)
+            tally = run_set(ctx, set_name, labels_file, drafts, corpus.truth, args.split, corpus.folder, args.explain)
             if tally.drafts:
                 results[set_name] = tally
                 print(tally.line(set_name), flush=True)

@@ -95,9 +95,15 @@ FALSE_FLAG = {"unaddressed", "contradicted"}
 # demo 70% / 0% / 100%, demo-holdout 100% / 0% / 100%, abcd 68% / 14% / 100% (before: 60%, 85%,
 # 32%). casino (71% / 25%) and star (100% / 14%) are printed without a floor: ingesting them takes
 # longer than the suite's budget. Ignored concerns still missed mostly belong to no mined theme
-# (the "unmapped" list); casino's fair_split has no ground-truth label to map a theme to.
+# (the "unmapped" list).
+# Issue 12 (turn-level truth for casino's fair_split; the judge measured against every theme, small
+# themes judged), test split measured once: demo 80% / 0% / 100%, demo-holdout 100% / 9% / 100%,
+# casino 100% / 25% / 100%, star 100% / 21% / 100%, abcd 45% / 14% / 100%. abcd's recall is under
+# its floor with the same five unmapped concerns its dev drafts showed before issue 12 (5/13 on
+# this checkout's base, where 8/13 was recorded with the 68%: its mining gives 6 themes on abcd's
+# 50 calls here; issue 12 does not change mining).
 FLOORS: dict[str, tuple[float, float, float]] = {
-    "demo": (0.65, 0.10, 1.0),
+    "demo": (0.75, 0.10, 1.0),
     "demo-holdout": (0.90, 0.10, 1.0),
     "abcd": (0.60, 0.15, 1.0),
 }

@@ -1,6 +1,6 @@
 """Review quality on every labelled draft set, offline or through any litellm model.
 
-    python benchmarks/quality.py [--model M] [--api-base URL] [--split test|dev|all] [--sets demo,casino,...]
+    python benchmarks/quality.py [--model M] [--api-base URL] [--split test|dev|all] [--sets a,b] [--explain]
 
 For each set it prints: recall on ignored concerns, false flags on answered ones, contradictions
 caught (and contradictions claimed where the labels have none), quote grounding, LLM calls,
@@ -20,6 +20,19 @@ Protocol
   labels in corpus/labels.yaml). An engine theme maps to the concern that is the majority label
   of its member conversations (ties: the first in alphabetical order). Concerns no theme maps to
   are reported as "unmapped" and count as missed when ignored.
+- Turn-level ground truth: a concern that is a kind of turn rather than a kind of conversation
+  (casino's `fair_split`, from CaSiNo's vouch-fair / uv-part strategy annotations) is declared in
+  the set's labels.yaml, `ground_truth: {turns: {file, note, turn, column, concerns}}`: a CSV in
+  the corpus's shared folder with a note id column, a 1-based turn column (the index among the
+  note's speaker turns), a column of `;`-separated annotations, and per concern the annotations
+  that mean it. A theme's statements are the member statements mining keeps for it (its most
+  central ones, at most two per call, `CANDIDATES_PER_THEME`); those from annotated conversations
+  are located in their turns. The theme maps to a turn-level concern when at least
+  `MIN_TURN_STATEMENTS` of its statements come from annotated conversations and more than half of
+  those lie in turns annotated with the concern (several such concerns: the larger share, then
+  alphabetical); otherwise it maps by the conversation-level rule above. One rule for every
+  corpus: the majority of what the theme quotes, as the conversation rule takes the majority of
+  its calls.
 - A review's status for a concern, from the judged themes mapped to it, each weighted by the
   calls it comes up in: "contradicted" if any is; else "addressed" when the addressed themes
   weigh at least as much as the others; else partial or unaddressed, whichever weighs more;
@@ -71,6 +84,9 @@ CORPUS_DIR = ROOT / "corpus"
 DOMAINS_DIR = ROOT / "tests" / "fixtures" / "domains"
 HOLDOUT = ROOT / "tests" / "fixtures" / "holdout_drafts"
 FLAGGED = {"unaddressed", "partial", "contradicted"}
+# A theme maps to a turn-level concern only on this many statements from annotated conversations
+# (a majority of fewer is one or two sentences).
+MIN_TURN_STATEMENTS = 3
 FALSE_FLAG = {"unaddressed", "contradicted"}
 
 # The floors tests/test_quality.py holds offline on the test split: (recall on ignored, highest
@@ -79,9 +95,15 @@ FALSE_FLAG = {"unaddressed", "contradicted"}
 # demo 70% / 0% / 100%, demo-holdout 100% / 0% / 100%, abcd 68% / 14% / 100% (before: 60%, 85%,
 # 32%). casino (71% / 25%) and star (100% / 14%) are printed without a floor: ingesting them takes
 # longer than the suite's budget. Ignored concerns still missed mostly belong to no mined theme
-# (the "unmapped" list); casino's fair_split has no ground-truth label to map a theme to.
+# (the "unmapped" list).
+# Issue 12 (turn-level truth for casino's fair_split; the judge measured against every theme, small
+# themes judged), test split measured once: demo 80% / 0% / 100%, demo-holdout 100% / 9% / 100%,
+# casino 100% / 25% / 100%, star 100% / 21% / 100%, abcd 45% / 14% / 100%. abcd's recall is under
+# its floor with the same five unmapped concerns its dev drafts showed before issue 12 (5/13 on
+# this checkout's base, where 8/13 was recorded with the 68%: its mining gives 6 themes on abcd's
+# 50 calls here; issue 12 does not change mining).
 FLOORS: dict[str, tuple[float, float, float]] = {
-    "demo": (0.65, 0.10, 1.0),
+    "demo": (0.75, 0.10, 1.0),
     "demo-holdout": (0.90, 0.10, 1.0),
     "abcd": (0.60, 0.15, 1.0),
 }
@@ -95,6 +117,16 @@ class Corpus:
     notes: list[Path]
     truth: dict[str, list[str]]  # note id -> ground-truth labels (lower case)
     extra: dict[str, Any] = field(default_factory=dict)  # settings the corpus is reviewed with
+    folder: Path | None = None  # where its ground-truth files are (a set's turn-level truth)
+
+
+@dataclass
+class TurnTruth:
+    """A set's turn-level ground truth: the annotations of each turn and what they mean."""
+
+    annotations: dict[tuple[str, int], set[str]]  # (note id, 1-based turn) -> annotations (lower case)
+    notes: set[str]  # the conversations that were annotated
+    concerns: dict[str, set[str]]  # concern -> the annotations that mean it
 
 
 @dataclass
@@ -156,6 +188,7 @@ def corpora(shared: Path = SHARED) -> dict[str, Corpus]:
             "guidelines": CORPUS_DIR / "guidelines",
             "vocabulary": CORPUS_DIR / "vocabulary.yaml",
         },
+        CORPUS_DIR,
     )
     readers = {
         "casino": ("notes", "labels.csv", "id", "prospect_high"),
@@ -170,7 +203,7 @@ def corpora(shared: Path = SHARED) -> dict[str, Corpus]:
                 row[key]: [x.strip().lower() for x in row[column].split(";") if x.strip()]
                 for row in csv.DictReader(handle)
             }
-        found[name] = Corpus(name, [shared / name / folder], truth, {"taxonomy": None})
+        found[name] = Corpus(name, [shared / name / folder], truth, {"taxonomy": None}, shared / name)
     return found
 
 
@@ -193,6 +226,89 @@ def concern_of(themes: list[Theme], truth: dict[str, list[str]]) -> dict[str, st
         if counts:
             top = max(counts.values())
             mapping[theme.theme_id] = min(label for label, n in counts.items() if n == top)
+    return mapping
+
+
+def read_turn_truth(labels_file: Path, data: dict[str, Any], folder: Path | None) -> TurnTruth | None:
+    """The `ground_truth.turns` block of a labels file, read from the corpus's folder; None without one."""
+    block = data.get("ground_truth") or {}
+    spec = block.get("turns") if isinstance(block, dict) else None
+    if not spec:
+        return None
+    keys = ("file", "note", "turn", "column", "concerns")
+    if not isinstance(spec, dict) or any(k not in spec for k in keys) or not isinstance(spec["concerns"], dict):
+        raise SystemExit(
+            f"{labels_file}: ground_truth.turns needs {', '.join(keys)} (concerns: concern -> annotations)"
+        )
+    if folder is None or not (folder / str(spec["file"])).is_file():
+        raise SystemExit(f"{labels_file}: ground_truth.turns: no {spec['file']} in {folder}")
+    path = folder / str(spec["file"])
+    annotations: dict[tuple[str, int], set[str]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                key = (row[spec["note"]], int(row[spec["turn"]]))
+                values = {x.strip().lower() for x in (row[spec["column"]] or "").split(";") if x.strip()}
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SystemExit(f"{path}:{line}: not a turn annotation ({exc!r})") from exc
+            annotations[key] = values
+    concerns = {str(c).lower(): {str(a).lower() for a in meant} for c, meant in spec["concerns"].items()}
+    return TurnTruth(annotations, {note for note, _ in annotations}, concerns)
+
+
+def turn_concern_of(located: dict[str, list[tuple[str, int | None]]], turns: TurnTruth) -> dict[str, str]:
+    """theme id -> the turn-level concern most of its statements come from (see the protocol above).
+
+    `located`: theme id -> (note id, 1-based turn or None) of each of the theme's statements.
+    """
+    mapping = {}
+    for theme_id, statements in located.items():
+        annotated = [(note, turn) for note, turn in statements if note in turns.notes and turn is not None]
+        if len(annotated) < MIN_TURN_STATEMENTS:
+            continue
+        shares = {
+            concern: sum(bool(turns.annotations.get(at, set()) & meant) for at in annotated) / len(annotated)
+            for concern, meant in turns.concerns.items()
+        }
+        most = [concern for concern, share in shares.items() if share > 0.5]
+        if most:
+            mapping[theme_id] = min(most, key=lambda c: (-shares[c], c))
+    return mapping
+
+
+def statement_turns(ctx: Any, notes_wanted: set[str] | None = None) -> dict[str, list[tuple[str, int | None]]]:
+    """theme id -> (note id, 1-based speaker turn) of the member statements mining keeps for the theme.
+
+    Only statements of `notes_wanted` (when given) are located; a statement outside every turn has None.
+    """
+    from reviewer.objections import read_state
+
+    state = read_state(ctx.settings, ctx.store.embedding_model)
+    judged = {t.theme_id for t in ctx.themes}
+    kept: dict[str, list[tuple[str, str]]] = {}
+    if state is not None:
+        kept = {t.theme_id: [(c.note_id, c.text) for c in t.quotes] for t in state.themes if t.theme_id in judged}
+    for theme in ctx.themes:  # a theme the state does not hold: its shown quotes
+        kept.setdefault(theme.theme_id, [(q.note_id, q.quote) for q in theme.quotes])
+    if notes_wanted is not None:
+        kept = {t: [s for s in found if s[0] in notes_wanted] for t, found in kept.items()}
+    notes = ctx.store.get_notes(sorted({note for found in kept.values() for note, _ in found}))
+    located: dict[str, list[tuple[str, int | None]]] = {}
+    for theme_id, found in kept.items():
+        located[theme_id] = []
+        for note_id, text in found:
+            note = notes.get(note_id)
+            at = note.text.find(text) if note is not None else -1
+            turn = next((i + 1 for i, t in enumerate(note.turns) if t.start <= at < t.end), None) if at >= 0 else None
+            located[theme_id].append((note_id, turn))
+    return located
+
+
+def theme_concerns(ctx: Any, truth: dict[str, list[str]], turns: TurnTruth | None) -> dict[str, str]:
+    """theme id -> its concern: turn-level where its statements mostly say one, else its calls' majority."""
+    mapping = concern_of(ctx.themes, truth)
+    if turns is not None:
+        mapping.update(turn_concern_of(statement_turns(ctx, turns.notes), turns))
     return mapping
 
 
@@ -234,10 +350,19 @@ def split_of(name: str, label: dict[str, Any], drafts: Path, set_name: str) -> s
     return "dev" if set_name == "demo-calibration" else "test"
 
 
-def run_set(ctx: Any, set_name: str, labels_file: Path, drafts: Path, truth: dict[str, list[str]], split: str) -> Tally:
+def run_set(
+    ctx: Any,
+    set_name: str,
+    labels_file: Path,
+    drafts: Path,
+    truth: dict[str, list[str]],
+    split: str,
+    folder: Path | None = None,
+    explain: bool = False,
+) -> Tally:
     """Review every draft of a set in the chosen split and count against its labels."""
     data = yaml.safe_load(labels_file.read_text("utf-8"))
-    mapping = concern_of(ctx.themes, truth)
+    mapping = theme_concerns(ctx, truth, read_turn_truth(labels_file, data, folder))
     known = set(mapping.values())
     tally = Tally()
     for name, label in (data.get("drafts") or {}).items():
@@ -246,6 +371,8 @@ def run_set(ctx: Any, set_name: str, labels_file: Path, drafts: Path, truth: dic
         review = review_draft(ctx, path=drafts / name)
         tally.drafts += 1
         status = concern_status(review, mapping)
+        if explain:
+            print(explanation(f"{set_name}/{name}", label, review, mapping, status))
         for concern in [str(c).lower() for c in label.get("ignores") or []]:
             tally.ignored += 1
             tally.flagged += status.get(concern) in FLAGGED
@@ -269,6 +396,28 @@ def run_set(ctx: Any, set_name: str, labels_file: Path, drafts: Path, truth: dic
     return tally
 
 
+def explanation(
+    title: str, label: dict[str, Any], review: Review, mapping: dict[str, str], status: dict[str, str]
+) -> str:
+    """Per labelled concern: the review's status, and each judged theme of it with the sentence matched.
+
+    Misses and false flags are marked `!!`; for diagnosing the dev drafts, never for tuning on test.
+    """
+    lines = [f"--- {title}"]
+    for kind in ("ignores", "addresses", "partial", "contradicts"):
+        for concern in [str(c).lower() for c in label.get(kind) or []]:
+            found = status.get(concern, "not judged")
+            wrong = (kind == "ignores" and found not in FLAGGED) or (kind == "addresses" and found in FALSE_FLAG)
+            lines.append(f"  {'!!' if wrong else '  '} {kind:11} {concern:22} {found}")
+            for finding in review.objections:
+                if mapping.get(finding.theme_id) == concern:
+                    span = " ".join((finding.draft_span.text if finding.draft_span else "").split())[:100]
+                    lines.append(
+                        f"        {finding.status:12} {finding.theme_id[:32]:32} {finding.frequency:4} calls | {span}"
+                    )
+    return "\n".join(lines)
+
+
 def prepare(corpus: Corpus, data_root: Path, **settings: Any) -> Settings:
     """Settings on the corpus's own data dir, ingested (once; later runs find the files unchanged)."""
     configured = Settings(data_dir=data_root / corpus.name, **{**corpus.extra, **settings})
@@ -287,6 +436,9 @@ def main(argv: list[str] | None = None) -> dict[str, Tally]:
     parser.add_argument("--sets", default="", help="comma-separated corpora (default: every one present)")
     parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "reviewer-quality")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
+    parser.add_argument(
+        "--explain", action="store_true", help="per draft and concern: judged themes, status, sentence matched"
+    )
     args = parser.parse_args(argv)
     wanted = {s for s in args.sets.split(",") if s}
     results: dict[str, Tally] = {}
@@ -297,7 +449,7 @@ def main(argv: list[str] | None = None) -> dict[str, Tally]:
         settings = prepare(corpus, args.data_root, model=args.model, api_base=args.api_base, api_key=args.api_key)
         ctx = build_context(settings)
         for set_name, labels_file, drafts in label_sets(name):
-            tally = run_set(ctx, set_name, labels_file, drafts, corpus.truth, args.split)
+            tally = run_set(ctx, set_name, labels_file, drafts, corpus.truth, args.split, corpus.folder, args.explain)
             if tally.drafts:
                 results[set_name] = tally
                 print(tally.line(set_name), flush=True)

@@ -63,9 +63,12 @@ def test_judged_themes_follow_impact_and_retrieval_not_a_fixed_count() -> None:
     top = 80.0
     impacts = [top, top * 0.9, top * MIN_IMPACT_SHARE * 1.5, top * MIN_IMPACT_SHARE, top * MIN_IMPACT_SHARE * 0.5]
     themes = [
-        Theme(theme_id=f"t{i}", label=f"t{i}", frequency=round(n), loss_rate=None, impact=n)
+        Theme(theme_id=f"t{i}", label=f"t{i}", frequency=round(n), loss_rate=None, impact=n, keywords=["a", "b"])
         for i, n in enumerate(impacts)
     ]
     assert [t.theme.theme_id for t in select_themes(themes, {}, "en")] == ["t0", "t1", "t2", "t3"]
     close = select_themes(themes, {"t4": MIN_DRAFT_HITS + 0.01}, "en")  # the draft speaks to a small theme
     assert {t.theme.theme_id for t in close} == {"t0", "t1", "t2", "t3", "t4"}
+    # A theme named by one term cannot be told answered from ignored, however large: never judged.
+    themes[1] = themes[1].model_copy(update={"keywords": ["herr"]})
+    assert [t.theme.theme_id for t in select_themes(themes, {"t1": 1.0}, "en")] == ["t0", "t2", "t3"]

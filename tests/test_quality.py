@@ -47,6 +47,40 @@ def test_themes_map_to_the_majority_label_of_their_conversations() -> None:
     assert quality.concern_of(themes, truth) == {"a": "food"}  # 2-2 tie: alphabetical; "b" has no labels
 
 
+def test_a_theme_maps_to_a_turn_level_concern_when_most_of_its_annotated_statements_say_it() -> None:
+    turns = quality.TurnTruth(
+        annotations={
+            ("1", 2): {"vouch-fair"},
+            ("1", 4): {"self-need"},
+            ("2", 2): {"uv-part", "self-need"},
+            ("2", 4): {"vouch-fair"},
+            ("3", 2): {"small-talk"},
+        },
+        notes={"1", "2", "3"},
+        concerns={"fair_split": {"vouch-fair", "uv-part"}},
+    )
+    located = {
+        "fair": [("1", 2), ("2", 2), ("2", 4), ("3", 2), ("9", 2)],  # 3 of 4 annotated: fair; "9" unannotated
+        "half": [("1", 2), ("1", 4), ("2", 4), ("3", 2)],  # 2 of 4: not more than half
+        "few": [("1", 2), ("2", 4), ("9", 4), ("9", 6)],  # 2 of 2, under MIN_TURN_STATEMENTS annotated
+        "outside": [("1", None), ("2", None), ("2", 2)],  # statements in no turn are not counted
+    }
+    assert quality.turn_concern_of(located, turns) == {"fair": "fair_split"}
+
+
+def test_turn_level_truth_is_read_from_the_labels_file_and_a_bad_block_names_the_file(tmp_path) -> None:
+    (tmp_path / "turns.csv").write_text("id,turn,strategies\nc-1,2,vouch-fair;self-need\nc-1,3,\n", "utf-8")
+    labels = tmp_path / "labels.yaml"
+    spec = {"file": "turns.csv", "note": "id", "turn": "turn", "column": "strategies"}
+    good = {"ground_truth": {"turns": {**spec, "concerns": {"Fair_Split": ["Vouch-Fair"]}}}}
+    truth = quality.read_turn_truth(labels, good, tmp_path)
+    assert truth is not None and truth.concerns == {"fair_split": {"vouch-fair"}}
+    assert truth.annotations == {("c-1", 2): {"vouch-fair", "self-need"}, ("c-1", 3): set()}
+    assert quality.read_turn_truth(labels, {"ground_truth": {"file": "x.csv"}}, tmp_path) is None
+    with pytest.raises(SystemExit, match="labels.yaml.*concerns"):
+        quality.read_turn_truth(labels, {"ground_truth": {"turns": spec}}, tmp_path)
+
+
 def test_the_llm_path_is_measured_the_same_way(data_root, offline, fake_openai_server, monkeypatch, capsys) -> None:
     from reviewer import llm
 

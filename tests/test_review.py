@@ -212,3 +212,30 @@ def test_no_brand_rules_unless_configured(settings) -> None:
     assert not any(
         f.rule.split(".")[0] in {p.name for p in (DEMO_GUIDELINES / "styles").iterdir()} for f in review.brand
     )
+
+
+def test_a_themes_verdict_does_not_depend_on_which_other_themes_are_judged(ctx) -> None:
+    # Contrast and shared terms are measured against every theme of the corpus: judging more small
+    # themes beside a large one must not turn the large one's verdict (it once made it "addressed").
+    from reviewer.drafts import load_draft
+    from reviewer.review.coverage import judge_coverage
+    from reviewer.review.relevance import RelevantTheme
+
+    draft = load_draft(DRAFTS / "landing_page.md", ctx.settings)
+    vectors = ctx.embedder.embed([s.text for s in draft.sentences])
+    ranked = sorted(ctx.themes, key=lambda t: -t.impact)
+    few, many = ranked[:3], ranked
+    assert len(many) > len(few)
+
+    def verdicts(themes):
+        judged = [RelevantTheme(theme=t, relevance=1.0) for t in themes]
+        found = judge_coverage(draft, judged, ctx.embed_phrases, vectors, reference=ctx.themes)
+        return {v.theme_id: (v.status, v.span.text if v.span else None) for v in found}
+
+    alone, together = verdicts(few), verdicts(many)
+    assert all(together[theme_id] == verdict for theme_id, verdict in alone.items())
+    without_reference = {
+        v.theme_id: v.status
+        for v in judge_coverage(draft, [RelevantTheme(theme=t, relevance=1.0) for t in few], ctx.embed_phrases, vectors)
+    }
+    assert set(without_reference) == set(alone)  # the reference is optional (other callers judge alone)

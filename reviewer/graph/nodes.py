@@ -144,7 +144,8 @@ def coverage(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
 
 def _offline_coverage(state: ReviewState, ctx: ReviewContext) -> list[Any]:
     promises = ctx.vocabulary.claims_pattern()
-    return judge_coverage(state["draft"], state.get("themes", []), ctx.embed_phrases, _vectors(state), promises)
+    draft, themes = state["draft"], state.get("themes", [])
+    return judge_coverage(draft, themes, ctx.embed_phrases, _vectors(state), promises, reference=ctx.themes)
 
 
 @timed("tone")

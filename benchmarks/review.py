@@ -43,6 +43,7 @@ from benchmarks.conversations import write_csv  # noqa: E402
 from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.objections import refresh_themes  # noqa: E402
+from reviewer.objections.statements import statements_path  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
 from tests.demo import DEMO_SETTINGS  # noqa: E402
 
@@ -197,6 +198,10 @@ def workspace(root: Path, n: int) -> Settings:
     built = root / f"data-{n}.built"
     if built.exists():
         print(f"{n} conversations: reusing {settings.data_dir} ({built.read_text('utf-8').strip()})")
+        if not statements_path(settings).exists():  # built before mining kept the notes' statements
+            started = time.perf_counter()
+            refresh_themes(settings)  # the themes are unchanged; the statements are extracted and kept
+            print(f"  mined again to keep the notes' statements ({time.perf_counter() - started:.0f} s)")
         return settings
     if settings.data_dir.exists():  # a build that was stopped half-way: start it again
         shutil.rmtree(settings.data_dir)

@@ -54,9 +54,9 @@ def load_identifier(cache_dir: Path | None) -> Any:
 def _table(values: np.ndarray) -> Any:
     """A flat integer table py3langid indexes one element at a time: a memoryview gives Python ints
     at the speed of the stdlib array it builds itself, without copying the (mapped) bytes."""
-    if values.dtype.kind == "u":
-        return memoryview(np.ascontiguousarray(values)).cast("B").cast(_TYPECODES[values.dtype.itemsize])
-    return memoryview(np.ascontiguousarray(values, dtype=np.int32)).cast("B").cast("i")
+    unsigned = values.dtype.kind == "u"
+    data: Any = np.ascontiguousarray(values if unsigned else values.astype(np.int32, copy=False)).data
+    return data.cast("B").cast(_TYPECODES[values.dtype.itemsize] if unsigned else "i")
 
 
 def _unpack(packaged: Path) -> dict[str, np.ndarray]:

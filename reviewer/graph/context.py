@@ -46,14 +46,20 @@ class ReviewContext:
         return self._note_themes
 
     def statements_of(self, note_ids: Sequence[str]) -> dict[str, list[Any]]:
-        """The customer statements of these stored notes, extracted once per note and context."""
+        """The customer statements of these stored notes, read once per note and context: from what
+        mining kept (reviewer.objections.statements), else extracted."""
         found = {i: self.statements[i] for i in note_ids if i in self.statements}
         missing = [i for i in note_ids if i not in found]
         if missing:
-            from reviewer.objections.extract import extract_statements
+            from reviewer.objections.statements import read_statements
 
             notes = self.store.get_notes(missing)
-            read = {note_id: extract_statements(note) for note_id, note in notes.items()}
+            read = read_statements(self.settings, notes)  # kept by mining: not extracted again
+            unread = [note for note_id, note in notes.items() if note_id not in read]
+            if unread:
+                from reviewer.objections.extract import extract_statements
+
+                read.update((note.note_id, extract_statements(note)) for note in unread)
             found.update(read)
             self.statements.update(read)
             self.read_texts.update((note_id, note.text) for note_id, note in notes.items())  # for note_texts

@@ -95,8 +95,6 @@ def retrieve_evidence(
 
     `statements_of` (note ids -> each note's customer statements) may answer from a cache.
     """
-    from reviewer.objections.extract import extract_statements
-
     retrieved = Retrieved()
     if not themes:
         return retrieved
@@ -116,6 +114,8 @@ def retrieve_evidence(
     if statements_of is not None:
         statements = statements_of(note_ids)
     else:
+        from reviewer.objections.extract import extract_statements
+
         statements = {note_id: extract_statements(note) for note_id, note in store.get_notes(note_ids).items()}
     for theme in themes:
         candidates = []  # (passage, statement) pairs: customer sentences inside each passage

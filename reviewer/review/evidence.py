@@ -66,7 +66,7 @@ def draft_hits(
         return {}
     of_note = themes_by_note(themes) if note_themes is None else note_themes
     judged = {theme.theme_id for theme in themes}
-    rows = store.query_passages(draft_vectors, PASSAGES_PER_SENTENCE, segment=segment, product=product)
+    rows = store.query_passages(draft_vectors, PASSAGES_PER_SENTENCE, segment=segment, product=product, texts=False)
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         best: dict[str, float] = {}
@@ -100,14 +100,17 @@ def retrieve_evidence(
         return retrieved
     queries = theme_query_vectors(themes, theme_vectors)
     picked: dict[str, list[Any]] = {}
-    same = store.query_passages(queries, PASSAGES_PER_THEME, language=language, segment=segment, product=product)
+    # Only where a passage lies in its note is read: the quote is a statement of the note inside it.
+    same = store.query_passages(
+        queries, PASSAGES_PER_THEME, language=language, segment=segment, product=product, texts=False
+    )
     wider = None
     for row, (index, theme) in zip(same, enumerate(themes)):
         members = set(theme.note_ids)
         passages = [p for p in row if p.chunk.note_id in members]
         if len({p.chunk.note_id for p in passages}) < EVIDENCE_PER_THEME:
             if wider is None:  # one query for every theme that needs more, only when one does
-                wider = store.query_passages(queries, PASSAGES_PER_THEME, segment=segment, product=product)
+                wider = store.query_passages(queries, PASSAGES_PER_THEME, segment=segment, product=product, texts=False)
             passages += [p for p in wider[index] if p.chunk.note_id in members and p not in passages]
         picked[theme.theme_id] = passages
     note_ids = sorted({p.chunk.note_id for row in picked.values() for p in row})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import shutil
@@ -95,15 +96,32 @@ def _load_static_model(folder: Path) -> Any:
         weights = tensors.get_tensor("weights") if "weights" in names else None
         mapping = tensors.get_tensor("mapping") if "mapping" in names else None
     config = json.loads((folder / "config.json").read_text("utf-8"))
-    return StaticModel(
-        vectors=vectors,
-        tokenizer=Tokenizer.from_file(str(folder / "tokenizer.json")),
-        config=config,
-        normalize=config.get("normalize", False),
-        weights=weights,
-        token_mapping=mapping,
-        max_length=config.get("max_length", 512),
-    )
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    # StaticModel keeps a deep copy of the tokenizer it is given, which serialises the tokenizer and
+    # parses it again (0.3 s of a cold review's CPU). This tokenizer is made for the model alone,
+    # so its copy may be itself: for the construction only, copying a Tokenizer returns it.
+    dispatch = copy._deepcopy_dispatch  # type: ignore[attr-defined]
+    with _DEEPCOPY_LOCK:
+        dispatch[Tokenizer] = _itself
+        try:
+            return StaticModel(
+                vectors=vectors,
+                tokenizer=tokenizer,
+                config=config,
+                normalize=config.get("normalize", False),
+                weights=weights,
+                token_mapping=mapping,
+                max_length=config.get("max_length", 512),
+            )
+        finally:
+            del dispatch[Tokenizer]
+
+
+_DEEPCOPY_LOCK = threading.Lock()
+
+
+def _itself(value: Any, memo: dict[int, Any]) -> Any:
+    return value
 
 
 def _ensure_distilled(cache_dir: Path) -> Path:

@@ -45,6 +45,18 @@ class CallNote(BaseModel):
     turns: list[Turn] = Field(default_factory=list, description="Speaker turns, when a transcript.")
 
 
+class Statement(BaseModel):
+    """One objection sentence, verbatim from its note, and the seller reply that followed it."""
+
+    note_id: str
+    text: str = Field(description="Verbatim sentence (or quoted span) of the note.")
+    start: int
+    end: int
+    score: float
+    reply: str | None = Field(None, description="The seller turn right after it, in transcripts.")
+    reply_start: int | None = None
+
+
 class Chunk(BaseModel):
     """A piece of a note as stored in Chroma: one speaker turn or a few sentences."""
 

@@ -336,8 +336,15 @@ class NoteStore:
         where: dict[str, Any] | None = None,
         *,
         with_metadata: bool = False,
+        texts: bool = True,
+        records: dict[str, tuple[str | None, dict[str, Any]]] | None = None,
     ) -> list[list[Any]]:
         """Nearest chunks for each query vector: (chunk, cosine similarity[, metadata]).
+
+        Without `texts` the chunks come back with empty text (Chroma reads a chunk's document apart
+        from its metadata, at a cost), for callers that need only where a chunk lies in its note.
+        `records` (chunk id -> document or None, metadata) is a cache of chunk rows the caller keeps
+        for as long as the stored notes do not change; rows read here are added to it.
 
         Chroma answers a filtered query by listing every chunk that passes the filter first, and it
         reads the metadata of every result row by row: seconds at 100,000 calls for a broad filter
@@ -351,46 +358,56 @@ class NoteStore:
             return []
         queries = np.asarray(vectors, dtype=np.float32)
         if where is None or not _local_filter(where):
-            return self._query(queries, n_results, where, with_metadata)
+            return self._query(queries, n_results, where, with_metadata, texts)
         rows: list[list[Any]] = [[] for _ in range(len(queries))]
         pending = list(range(len(queries)))
-        records: dict[str, tuple[str, dict[str, Any]]] = {}
+        kept = {} if records is None else records  # another thread may add to or evict from it
+        local: dict[str, tuple[str | None, dict[str, Any]]] = {}  # the rows this query looked at
         for factor in _OVERFETCH:
             asked = n_results * factor
             got = self.chunks.query(query_embeddings=queries[pending], n_results=asked, include=["distances"])
-            unread = list(dict.fromkeys(i for row in got["ids"] for i in row if i not in records))
+            for chunk_id in dict.fromkeys(i for row in got["ids"] for i in row if i not in local):
+                record = kept.get(chunk_id)
+                if record is not None and (record[0] is not None or not texts):
+                    local[chunk_id] = record
+            unread = list(dict.fromkeys(i for row in got["ids"] for i in row if i not in local))
             if unread:
-                read = self.chunks.get(ids=unread, include=["documents", "metadatas"])
-                records.update(zip(read["ids"], zip(read["documents"] or [], read["metadatas"] or [])))
+                read = self.chunks.get(ids=unread, include=["documents", "metadatas"] if texts else ["metadatas"])
+                documents = (read["documents"] or []) if texts else [None] * len(read["ids"])
+                fresh = dict(zip(read["ids"], zip(documents, read["metadatas"] or [])))
+                local.update(fresh)
+                kept.update(fresh)
             short = []
             for index, ids, distances in zip(pending, got["ids"], got["distances"] or []):
-                passing = [(i, d) for i, d in zip(ids, distances) if i in records and _passes(records[i][1], where)]
+                passing = [(i, d) for i, d in zip(ids, distances) if i in local and _passes(local[i][1], where)]
                 if len(passing) >= n_results or len(ids) < asked:  # enough, or every chunk was looked at
-                    rows[index] = [_hit(i, *records[i], d, with_metadata) for i, d in passing[:n_results]]
+                    rows[index] = [
+                        _hit(i, (local[i][0] or "") if texts else "", local[i][1], d, with_metadata)
+                        for i, d in passing[:n_results]
+                    ]
                 else:
                     short.append(index)
             pending = short
             if not pending:
                 return rows
-        for index, row in zip(pending, self._query(queries[pending], n_results, where, with_metadata)):
+        for index, row in zip(pending, self._query(queries[pending], n_results, where, with_metadata, texts)):
             rows[index] = row
         return rows
 
     def _query(
-        self, vectors: np.ndarray, n_results: int, where: dict[str, Any] | None, with_metadata: bool
+        self, vectors: np.ndarray, n_results: int, where: dict[str, Any] | None, with_metadata: bool, texts: bool
     ) -> list[list[Any]]:
         """Nearest chunks with `where` applied inside Chroma's query."""
         got = self.chunks.query(
             query_embeddings=vectors,
             n_results=n_results,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances"] if texts else ["metadatas", "distances"],
         )
+        documents = (got["documents"] or []) if texts else [[""] * len(ids) for ids in got["ids"]]
         return [
             [_hit(i, d, m, dist, with_metadata) for i, d, m, dist in zip(ids, docs, metas, dists)]
-            for ids, docs, metas, dists in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], got["distances"] or []
-            )
+            for ids, docs, metas, dists in zip(got["ids"], documents, got["metadatas"] or [], got["distances"] or [])
         ]
 
     def query_passages(
@@ -402,12 +419,14 @@ class NoteStore:
         segment: str | None = None,
         product: str | None = None,
         note_ids: Sequence[str] | None = None,
+        texts: bool = True,
+        records: dict[str, tuple[str | None, dict[str, Any]]] | None = None,
     ) -> list[list[Passage]]:
         """Nearest non-seller chunks for each query vector, filtered by the note's metadata.
 
         Seller-only chunks are left out in the query itself; a chunk that joins a customer turn
         and a seller reply has role "unknown" and comes back, so callers pick the customer's
-        words inside it.
+        words inside it. `texts` and `records` are as in `query_chunks`.
         """
         conditions: list[dict[str, Any]] = [{"role": {"$ne": "seller"}}]
         for key, value in (("language", language), ("segment", segment), ("product", product)):
@@ -416,7 +435,9 @@ class NoteStore:
         if note_ids is not None:
             conditions.append({"note_id": {"$in": list(dict.fromkeys(note_ids))}})
         where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-        hits = self.query_chunks(vectors, n_results=n_results, where=where, with_metadata=True)
+        hits = self.query_chunks(
+            vectors, n_results=n_results, where=where, with_metadata=True, texts=texts, records=records
+        )
         return [
             [
                 Passage(

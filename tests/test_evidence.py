@@ -72,3 +72,30 @@ def test_judged_themes_follow_impact_and_retrieval_not_a_fixed_count() -> None:
     # A theme named by one term cannot be told answered from ignored, however large: never judged.
     themes[1] = themes[1].model_copy(update={"keywords": ["herr"]})
     assert [t.theme.theme_id for t in select_themes(themes, {"t1": 1.0}, "en")] == ["t0", "t2", "t3"]
+
+
+def test_a_theme_without_calls_in_the_drafts_language_is_not_asked_in_it(ctx, monkeypatch) -> None:
+    from reviewer.review.evidence import retrieve_evidence
+
+    store = open_store(ctx.settings)
+    themes = ctx.themes
+    language = next(lang for lang in ("de", "en", "fr") if any(lang not in t.languages for t in themes))
+    missing = [t for t in themes if language not in t.languages]
+    assert missing and len(missing) < len(themes)
+    asked: list[tuple[int, str | None]] = []
+    query = store.query_passages
+
+    def counting(vectors, n_results=10, **filters):
+        asked.append((len(vectors), filters.get("language")))
+        return query(vectors, n_results, **filters)
+
+    monkeypatch.setattr(store, "query_passages", counting)
+    found = retrieve_evidence(store, ctx.embed_phrases, themes, ctx.theme_vectors, language)
+    assert asked[0] == (len(themes) - len(missing), language)
+    # Asked anyway (as if some call were in that language), the same evidence comes back.
+    forced = [t.model_copy(update={"languages": [*t.languages, language]}) for t in themes]
+    asked.clear()
+    again = retrieve_evidence(store, ctx.embed_phrases, forced, ctx.theme_vectors, language)
+    assert asked[0] == (len(themes), language)
+    assert found == again
+    assert any(found.evidence.get(t.theme_id) for t in missing)  # the wider query still finds quotes

@@ -22,7 +22,7 @@ def test_the_unpacked_copy_classifies_like_the_packaged_model(tmp_path: Path) ->
     expected = [packaged.classify(s) for s in SENTENCES]
 
     first = load_identifier(tmp_path)  # unpacks and keeps the copy
-    (copy,) = tmp_path.glob("py3langid-*.npz")
+    (copy,) = tmp_path.glob("py3langid-*.raw")
     second = load_identifier(tmp_path)  # reads the copy
     assert [first.classify(s) for s in SENTENCES] == expected
     assert [second.classify(s) for s in SENTENCES] == expected
@@ -31,7 +31,7 @@ def test_the_unpacked_copy_classifies_like_the_packaged_model(tmp_path: Path) ->
 
 def test_an_unreadable_copy_is_unpacked_again(tmp_path: Path) -> None:
     load_identifier(tmp_path)
-    (copy,) = tmp_path.glob("py3langid-*.npz")
+    (copy,) = tmp_path.glob("py3langid-*.raw")
     copy.write_bytes(b"not a numpy archive")
     assert load_identifier(tmp_path).classify(SENTENCES[0])[0] == "fr"
     assert copy.stat().st_size > 1_000_000  # written anew

@@ -198,7 +198,6 @@ def test_an_ingest_of_new_calls_updates_the_themes_without_a_full_mine(tmp_path,
     assert before
     ingest_paths([second], settings)
     monkeypatch.setattr(mining, "full_mine", lambda *a, **k: pytest.fail("a full mine for 2% new calls"))
-    monkeypatch.setattr("reviewer.objections.full_mine", mining.full_mine)
     after = {t.theme_id: t for t in refresh_themes(settings)}
     assert set(before) <= set(after), "theme ids stay across an update"
     assert sum(t.frequency for t in after.values()) >= sum(t.frequency for t in before.values())

@@ -34,6 +34,7 @@ class ReviewContext:
     theme_passages: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # see `theme_store`
     statements: dict[str, list[Any]] = field(default_factory=dict)  # customer statements by note id
     read_texts: dict[str, str] = field(default_factory=dict)  # texts of the notes `statements_of` read
+    chunk_records: dict[str, Any] = field(default_factory=dict)  # chunk rows the store read; see `review_store`
     _note_themes: dict[str, list[str]] | None = None
 
     STATEMENTS_KEPT = 20_000  # notes whose statements are kept; the oldest go first
@@ -46,14 +47,20 @@ class ReviewContext:
         return self._note_themes
 
     def statements_of(self, note_ids: Sequence[str]) -> dict[str, list[Any]]:
-        """The customer statements of these stored notes, extracted once per note and context."""
+        """The customer statements of these stored notes, read once per note and context: from what
+        mining kept (reviewer.objections.statements), else extracted."""
         found = {i: self.statements[i] for i in note_ids if i in self.statements}
         missing = [i for i in note_ids if i not in found]
         if missing:
-            from reviewer.objections.extract import extract_statements
+            from reviewer.objections.statements import read_statements
 
             notes = self.store.get_notes(missing)
-            read = {note_id: extract_statements(note) for note_id, note in notes.items()}
+            read = read_statements(self.settings, notes)  # kept by mining: not extracted again
+            unread = [note for note_id, note in notes.items() if note_id not in read]
+            if unread:
+                from reviewer.objections.extract import extract_statements
+
+                read.update((note.note_id, extract_statements(note)) for note in unread)
             found.update(read)
             self.statements.update(read)
             self.read_texts.update((note_id, note.text) for note_id, note in notes.items())  # for note_texts
@@ -83,9 +90,14 @@ class ReviewContext:
         return self.opened_store
 
     @property
+    def review_store(self) -> Any:
+        """The store for the draft's queries, whose chunk rows are kept for the context's life (see below)."""
+        return _KeptRecords(self.store, self.chunk_records)
+
+    @property
     def theme_store(self) -> Any:
         """The store for theme queries, whose answers are kept for the context's life (see below)."""
-        return _KeptAnswers(self.store, self.theme_passages)
+        return _KeptAnswers(self.review_store, self.theme_passages)
 
     def note_texts(self, note_ids: Sequence[str]) -> dict[str, str]:
         """Texts of the cited notes (flags included), for grounding checks."""
@@ -97,6 +109,31 @@ class ReviewContext:
         if missing:
             texts.update({i: n.text for i, n in self.store.get_notes(missing).items()})
         return texts
+
+
+class _KeptRecords:
+    """A store whose passage queries keep the chunk rows (metadata) they read.
+
+    Each query still goes to Chroma; what is kept is the row of each chunk it returns, which a
+    filter applied outside Chroma needs and which Chroma reads at a cost that grows with the store
+    (30 ms for the 240 chunks of a one-page draft at 10,000 calls). A chunk's row never changes
+    while the context's corpus version holds, and a draft under edit asks for mostly the same ones.
+    """
+
+    KEPT = 50_000  # chunk rows remembered; the oldest go first
+
+    def __init__(self, store: Any, records: dict[str, Any]) -> None:
+        self.store = store
+        self.records = records
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def query_passages(self, vectors: np.ndarray, n_results: int = 10, **filters: Any) -> list[Any]:
+        rows = self.store.query_passages(vectors, n_results, records=self.records, **filters)
+        while len(self.records) > self.KEPT:  # another thread may have evicted the same one
+            self.records.pop(next(iter(self.records)), None)
+        return rows
 
 
 class _KeptAnswers:

@@ -71,7 +71,7 @@ def retrieve(state: ReviewState, runtime: Runtime[ReviewContext]) -> dict[str, A
     candidates = eligible(ctx.themes, state.get("segment"), state.get("product"))
     segment = _stored_value(state.get("segment"), [s for t in candidates for s in t.segments])
     product = _stored_value(state.get("product"), [p for t in candidates for p in t.products])
-    store = ctx.store
+    store = ctx.review_store  # each sentence is asked of Chroma; the chunk rows it returns are kept
     hits = draft_hits(store, _vectors(state), candidates, segment=segment, product=product, note_themes=ctx.note_themes)
     themes = select_themes(candidates, hits, draft.language)
     selected = [t.theme for t in themes]

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from reviewer.atomic import write_atomic
 from reviewer.embeddings import Embedder, backend_name, get_embedder
 from reviewer.models import CallNote, Theme
-from reviewer.objections.mining import Concerns, MiningState, concerns_of, facts_of, full_mine, themes_of, update
 from reviewer.objections.taxonomy import load_taxonomy
 from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store, read_manifest
+
+if TYPE_CHECKING:
+    from reviewer.objections.mining import MiningState
+
+# Mining (and the extraction regexes it compiles) is imported where it runs, not here: a review
+# reads the stored themes through this module and never mines.
 
 # Bump when extraction or grouping changes, so stored themes and mining states are rebuilt.
 MINING_VERSION = "15"
@@ -68,6 +74,8 @@ def load_themes(settings: Settings, store: NoteStore | None = None) -> list[Them
 
 def read_state(settings: Settings, embedding_model: str) -> MiningState | None:
     """The mining state of an earlier run with the same method, model and taxonomy, if any."""
+    from reviewer.objections.mining import MiningState
+
     path = state_path(settings, embedding_model)
     if not path.exists():
         return None
@@ -87,6 +95,9 @@ def refresh_snapshot(
     `rebuild`, when notes were removed or changed, or when the new notes drift from the themes.
     With a model configured, themes without a model-given name are named in one call.
     """
+    from reviewer.objections.mining import Concerns, concerns_of, facts_of, full_mine, themes_of, update
+    from reviewer.objections.statements import StatementWriter
+
     store = store or open_store(settings)
     taxonomy = load_taxonomy(settings.taxonomy)
     embedder = get_embedder(settings)
@@ -94,26 +105,32 @@ def refresh_snapshot(
     versions = store.note_versions()
     previous = read_state(settings, store.embedding_model)
     state = None if rebuild else previous
-    if state is not None:
-        removed = set(state.notes) - set(versions)
-        changed = any(state.notes.get(i, v) != v for i, v in versions.items())
-        added = [i for i in versions if i not in state.notes]
-        if removed or changed:
-            state = None
-        elif added:
-            notes = list(store.get_notes(added).values())
-            chunks, vectors = store.chunk_vectors(added)
-            fresh = concerns_of(notes, chunks, vectors)
-            if not update(state, facts_of(notes), fresh, {i: versions[i] for i in added}, taxonomy, embedder):
+    with closing(StatementWriter(settings)) as kept:  # the statements extracted, for reviews
+        if state is not None:
+            removed = set(state.notes) - set(versions)
+            changed = any(state.notes.get(i, v) != v for i, v in versions.items())
+            added = [i for i in versions if i not in state.notes]
+            if removed or changed:
                 state = None
-    if state is None:
-        # Page by page: a note's text is needed only to extract its concerns, never all at once.
-        facts, parts = {}, []
-        for page in _pages(store.iter_notes(), PAGE_NOTES):
-            chunks, vectors = store.chunk_vectors([n.note_id for n in page])
-            parts.append(concerns_of(page, chunks, vectors))
-            facts.update(facts_of(page))
-        state = full_mine(facts, Concerns.joined(parts), versions, taxonomy, embedder, key, previous)
+            elif added:
+                notes = list(store.get_notes(added).values())
+                chunks, vectors = store.chunk_vectors(added)
+                extracted: dict[str, list[Any]] = {}
+                fresh = concerns_of(notes, chunks, vectors, extracted)
+                kept.put(notes, extracted, versions)
+                if not update(state, facts_of(notes), fresh, {i: versions[i] for i in added}, taxonomy, embedder):
+                    state = None
+        if state is None:
+            # Page by page: a note's text is needed only to extract its concerns, never all at once.
+            facts, parts = {}, []
+            for page in _pages(store.iter_notes(), PAGE_NOTES):
+                chunks, vectors = store.chunk_vectors([n.note_id for n in page])
+                extracted = {}
+                parts.append(concerns_of(page, chunks, vectors, extracted))
+                kept.put(page, extracted, versions)
+                facts.update(facts_of(page))
+            state = full_mine(facts, Concerns.joined(parts), versions, taxonomy, embedder, key, previous)
+        kept.finish(store, versions)  # notes mined before the file existed, or without chunks
     if llm is None and not settings.offline:
         from reviewer.llm import LLMClient
 
@@ -148,6 +165,8 @@ def refresh_themes(settings: Settings, store: NoteStore | None = None, *, rebuil
 
 def mine_themes(notes: list[CallNote], settings: Settings, embedder: Embedder) -> list[Theme]:
     """Themes from notes in memory (no store): chunked and embedded exactly as ingest stores them."""
+    from reviewer.objections.mining import themes_of
+
     return themes_of(mine_state(notes, settings, embedder))
 
 
@@ -156,6 +175,7 @@ def mine_state(notes: list[CallNote], settings: Settings, embedder: Embedder) ->
     import numpy as np
 
     from reviewer.ingest.chunking import chunk_note
+    from reviewer.objections.mining import concerns_of, facts_of, full_mine
 
     chunks = [c for note in notes for c in chunk_note(note)]
     vectors = embedder.embed([c.text for c in chunks]) if chunks else np.zeros((0, 1), dtype=np.float32)

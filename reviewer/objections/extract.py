@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
-
-from reviewer.models import CallNote, Turn
+from reviewer.models import CallNote, Statement, Turn
 from reviewer.text import sentence_spans
 
 # Language-general signals, English and German: what makes a customer sentence a concern about the
@@ -177,18 +175,6 @@ def objection_score(sentence: str) -> float:
     core = sum(1 for name in found if name in _CORE_RES)
     support = sum(1 for name in found if name in _SUPPORT_RES)
     return _CORE_WEIGHT * min(core, 2) + _SUPPORT_WEIGHT * min(support, 3)
-
-
-class Statement(BaseModel):
-    """One objection sentence, verbatim from its note, and the seller reply that followed it."""
-
-    note_id: str
-    text: str = Field(description="Verbatim sentence (or quoted span) of the note.")
-    start: int
-    end: int
-    score: float
-    reply: str | None = Field(None, description="The seller turn right after it, in transcripts.")
-    reply_start: int | None = None
 
 
 def extract_statements(note: CallNote) -> list[Statement]:

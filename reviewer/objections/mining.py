@@ -98,8 +98,16 @@ def facts_of(notes: Sequence[CallNote]) -> dict[str, NoteFacts]:
     }
 
 
-def concerns_of(notes: Sequence[CallNote], chunks: Sequence[Chunk], chunk_vectors: np.ndarray) -> Concerns:
+def concerns_of(
+    notes: Sequence[CallNote],
+    chunks: Sequence[Chunk],
+    chunk_vectors: np.ndarray,
+    extracted: dict[str, list[Statement]] | None = None,
+) -> Concerns:
     """The notes' concern statements, each with the vector of the stored chunk that holds it.
+
+    `extracted`, when given, receives each note's statements as `extract_statements` returned them
+    (reviews keep them, see reviewer.objections.statements).
 
     The chunk is the exchange around the statement, which names its topic better than the
     sentence alone: on star, sentence vectors recovered 6 of 17 tasks (purity 0.60), chunk vectors
@@ -115,7 +123,10 @@ def concerns_of(notes: Sequence[CallNote], chunks: Sequence[Chunk], chunk_vector
         if not spans:
             continue
         starts = np.array([s for s, _ in spans])
-        for statement in extract_statements(note):
+        found = extract_statements(note)
+        if extracted is not None:
+            extracted[note.note_id] = found
+        for statement in found:
             if statement.score < THRESHOLD:
                 continue
             at = max(int(np.searchsorted(starts, statement.start, side="right")) - 1, 0)

@@ -66,7 +66,7 @@ def draft_hits(
         return {}
     of_note = themes_by_note(themes) if note_themes is None else note_themes
     judged = {theme.theme_id for theme in themes}
-    rows = store.query_passages(draft_vectors, PASSAGES_PER_SENTENCE, segment=segment, product=product)
+    rows = store.query_passages(draft_vectors, PASSAGES_PER_SENTENCE, segment=segment, product=product, texts=False)
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         best: dict[str, float] = {}
@@ -95,27 +95,41 @@ def retrieve_evidence(
 
     `statements_of` (note ids -> each note's customer statements) may answer from a cache.
     """
-    from reviewer.objections.extract import extract_statements
-
     retrieved = Retrieved()
     if not themes:
         return retrieved
     queries = theme_query_vectors(themes, theme_vectors)
     picked: dict[str, list[Any]] = {}
-    same = store.query_passages(queries, PASSAGES_PER_THEME, language=language, segment=segment, product=product)
+    # Only where a passage lies in its note is read: the quote is a statement of the note inside it.
+    # A passage carries its note's language, so a theme none of whose calls is in the draft's
+    # language keeps none of the passages of this query: it is not asked (Chroma answers such a
+    # query by filtering every chunk, seconds at 100,000 calls) and goes to the wider query below.
+    asked = [index for index, theme in enumerate(themes) if language in theme.languages]
+    answered = (
+        store.query_passages(
+            queries[asked], PASSAGES_PER_THEME, language=language, segment=segment, product=product, texts=False
+        )
+        if asked
+        else []
+    )
+    same: list[list[Any]] = [[] for _ in themes]
+    for index, row in zip(asked, answered):
+        same[index] = row
     wider = None
     for row, (index, theme) in zip(same, enumerate(themes)):
         members = set(theme.note_ids)
         passages = [p for p in row if p.chunk.note_id in members]
         if len({p.chunk.note_id for p in passages}) < EVIDENCE_PER_THEME:
             if wider is None:  # one query for every theme that needs more, only when one does
-                wider = store.query_passages(queries, PASSAGES_PER_THEME, segment=segment, product=product)
+                wider = store.query_passages(queries, PASSAGES_PER_THEME, segment=segment, product=product, texts=False)
             passages += [p for p in wider[index] if p.chunk.note_id in members and p not in passages]
         picked[theme.theme_id] = passages
     note_ids = sorted({p.chunk.note_id for row in picked.values() for p in row})
     if statements_of is not None:
         statements = statements_of(note_ids)
     else:
+        from reviewer.objections.extract import extract_statements
+
         statements = {note_id: extract_statements(note) for note_id, note in store.get_notes(note_ids).items()}
     for theme in themes:
         candidates = []  # (passage, statement) pairs: customer sentences inside each passage

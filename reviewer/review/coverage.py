@@ -132,7 +132,10 @@ def judge_coverage(
     # themes names each of them a third.
     shared = Counter(k.lower() for t in pool for k in dict.fromkeys(t.theme.keywords[:KEYWORDS_JUDGED]))
     weights = [{k.lower(): 1.0 / shared[k.lower()] for k in t.theme.keywords[:KEYWORDS_JUDGED]} for t in themes]
-    hits = np.array([[_term_hits(w, s.text) for w in weights] for s in draft.sentences], dtype=np.float32)
+    # Each distinct term is looked for once per sentence, however many themes share it.
+    terms = {k for w in weights for k in w}
+    named = [{k for k in terms if _names(k, lowered)} for lowered in (s.text.lower() for s in draft.sentences)]
+    hits = np.array([[sum(v for k, v in w.items() if k in n) for w in weights] for n in named], dtype=np.float32)
     contradicted = _contradictions(draft, themes, hits + contrast, promises)
     verdicts = []
     for column, relevant in enumerate(themes):
@@ -246,6 +249,9 @@ def _term_hits(keywords: Sequence[str] | dict[str, float], text: str) -> float:
 def _names(term: str, lowered: str) -> bool:
     """The sentence names the term: its words by prefix, a pair of words (c-TF-IDF's n-grams) within
     a few words of each other in any order."""
+    # Every pattern needs each word of the term as written, so a missing word settles it without one.
+    if not all(part in lowered for part in term.split()):
+        return False
     return any(pattern.search(lowered) for pattern in _term_patterns(term))
 
 

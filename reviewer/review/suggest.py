@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 from reviewer.models import Evidence, ObjectionFinding, Quote, Severity
 from reviewer.review.coverage import CoverageVerdict
@@ -111,28 +113,19 @@ def copy_from_answers(
     not name (an answer about another product is not copy for this one). The best one or two, by
     the draft's words they share, are joined into a passage.
     """
-    draft_words = set(words(draft_text))
-    terms = [t.lower() for t in topic if t.strip()]
+    draft_words = _word_set(draft_text)
+    patterns = [_prefix(t.lower()) for t in topic if t.strip()]
     scored: list[tuple[float, int, str]] = []
     for rank, answer in enumerate(a for a in answers if a.outcome == "won"):
-        for sentence in sentences(answer.quote):
-            line = _OPENERS.sub("", sentence.strip()).strip()
-            if len(words(line)) < 5 or line.endswith("?") or _FIRST_PERSON.search(line) or _CONVERSATION.search(line):
+        for line in _copy_lines(answer.quote, language):
+            if patterns and not any(p.search(line.lowered) for p in patterns):
                 continue
-            if detect_language(line, default=language) != language:
+            if draft_words and line.names - draft_words:
                 continue
-            lowered = line.lower()
-            if terms and not any(re.search(rf"\b{re.escape(t)}", lowered) for t in terms):
-                continue
-            names = {n.lower() for n in _NAME.findall(line)} | {n.lower() for n in _POSSESSIVE.findall(line)}
-            if language == "en":  # English capitalises names only; German capitalises every noun
-                names |= {n.lower() for n in _CAPITALISED.findall(line)}
-            if draft_words and names - draft_words:
-                continue
-            shared = len((set(words(line)) & draft_words) - STOPWORDS)
+            shared = len((line.words & draft_words) - STOPWORDS)
             if draft_words and not shared:  # copy that shares no word with the draft belongs elsewhere
                 continue
-            scored.append((-shared, rank, line[0].upper() + line[1:]))
+            scored.append((-shared, rank, line.text))
     if not scored:
         return None
     picked: list[str] = []
@@ -142,6 +135,44 @@ def copy_from_answers(
         if len(picked) == limit:
             break
     return _clip(" ".join(picked), 320)
+
+
+class _Line(NamedTuple):
+    text: str  # capitalised
+    lowered: str
+    words: frozenset[str]
+    names: frozenset[str]
+
+
+@functools.lru_cache(maxsize=16384)
+def _copy_lines(quote: str, language: str) -> tuple[_Line, ...]:
+    """The sentences of a rep's answer that could be copy for a draft in `language`, whatever the
+    draft: at least five words, not a question, not the rep's first person or talk about the call,
+    in that language; with the names each one mentions. Cached: a warm review meets the same
+    answers for every draft."""
+    kept = []
+    for sentence in sentences(quote):
+        line = _OPENERS.sub("", sentence.strip()).strip()
+        if len(words(line)) < 5 or line.endswith("?") or _FIRST_PERSON.search(line) or _CONVERSATION.search(line):
+            continue
+        if detect_language(line, default=language) != language:
+            continue
+        names = {n.lower() for n in _NAME.findall(line)} | {n.lower() for n in _POSSESSIVE.findall(line)}
+        if language == "en":  # English capitalises names only; German capitalises every noun
+            names |= {n.lower() for n in _CAPITALISED.findall(line)}
+        kept.append(_Line(line[0].upper() + line[1:], line.lower(), frozenset(words(line)), frozenset(names)))
+    return tuple(kept)
+
+
+@functools.lru_cache(maxsize=8)
+def _word_set(text: str) -> frozenset[str]:
+    """The draft's words, once per draft rather than once per theme."""
+    return frozenset(words(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix(term: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(term)}")
 
 
 def _clip(text: str, limit: int = 200) -> str:

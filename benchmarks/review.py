@@ -189,13 +189,15 @@ def service(settings: Settings, clients: int, per_client: int) -> None:
 
 
 def llm_round_trips(settings: Settings, delay: float) -> None:
+    from pydantic import SecretStr
+
     from reviewer.llm import LLMClient
     from tests.fakes import FakeOpenAIServer, Reply
     from tests.review_helpers import model_answer
 
     with FakeOpenAIServer(default=Reply(content=model_answer, delay=delay)) as server:
         llm_settings = settings.model_copy(
-            update={"model": "openai/fake-model", "api_base": server.base_url, "api_key": "sk-bench"}
+            update={"model": "openai/fake-model", "api_base": server.base_url, "api_key": SecretStr("sk-bench")}
         )
         ctx = build_context(llm_settings, llm=LLMClient(llm_settings, cache=False))
         started = time.perf_counter()

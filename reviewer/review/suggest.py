@@ -129,9 +129,9 @@ def copy_from_answers(
     if not scored:
         return None
     picked: list[str] = []
-    for _, _, line in sorted(scored):
-        if line not in picked:
-            picked.append(line if line[-1] in ".!" else line + ".")
+    for _, _, text in sorted(scored):
+        if text not in picked:
+            picked.append(text if text[-1] in ".!" else text + ".")
         if len(picked) == limit:
             break
     return _clip(" ".join(picked), 320)

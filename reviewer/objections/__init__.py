@@ -18,7 +18,7 @@ from reviewer.settings import Settings
 from reviewer.store import NoteStore, open_store, read_manifest
 
 # Bump when extraction or grouping changes, so stored themes and mining states are rebuilt.
-MINING_VERSION = "15"
+MINING_VERSION = "16"
 PAGE_NOTES = 2000  # notes read from the store at a time by a full mine
 
 

@@ -254,3 +254,28 @@ def test_a_flagged_miss_founds_a_theme_named_like_a_mined_one() -> None:
     assert theme.label.startswith("They can pay a little of it in cryptocurrency")
     assert "cryptocurrency" in theme.keywords and "pay" not in theme.keywords and "card" not in theme.keywords
     assert theme.impact == 1.0  # one conversation, no outcome: the same impact as a mined theme's
+
+
+def test_a_call_no_theme_took_joins_the_nearest_theme_when_alike_enough() -> None:
+    import numpy as np
+
+    from reviewer.objections import themes as model
+    from reviewer.objections.extract import Statement
+    from reviewer.objections.mining import ThemeState, _adopt_orphans
+
+    theme = ThemeState(theme_id="d-a", centroid=[1.0, 0.0, 0.0], radius=0.99)
+    other = ThemeState(theme_id="d-b", centroid=[0.0, 1.0, 0.0], radius=0.99)
+    alike = np.cos(np.arccos(model.ORPHAN_SIMILARITY) / 2)  # well above the threshold
+    apart = model.ORPHAN_SIMILARITY - 0.1
+    rows = [
+        ("placed", [1.0, 0.0, 0.0]),  # in a theme by the radius rule
+        ("placed", [alike, 0.0, np.sqrt(1 - alike**2)]),  # its call is in a theme already: stays out
+        ("orphan", [alike, 0.0, np.sqrt(1 - alike**2)]),  # the call's closest concern
+        ("orphan", [apart, 0.0, np.sqrt(1 - apart**2)]),  # the same call's farther one: stays out
+        ("far", [apart, 0.0, np.sqrt(1 - apart**2)]),  # no concern alike enough: no theme
+    ]
+    statements = [Statement(note_id=n, text=f"s{i}", start=0, end=1, score=3) for i, (n, _) in enumerate(rows)]
+    vectors = np.array([v for _, v in rows], dtype=np.float32)
+    assignment = np.array([0, -1, -1, -1, -1])
+    _adopt_orphans(statements, vectors, assignment, [theme, other])
+    assert assignment.tolist() == [0, -1, 0, -1, -1]

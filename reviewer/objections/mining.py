@@ -195,6 +195,7 @@ def full_mine(
             named_state.radius = float(np.quantile(model.similarity_to(members, centroid), model.RADIUS_QUANTILE))
         else:
             named_state.centroid = model._unit_rows(anchors[index].mean(axis=0, keepdims=True))[0].tolist()
+    _adopt_orphans(statements, vectors, assignment, states)
     state = MiningState(key=key, themes=states)
     _accumulate(state, facts, statements, vectors, assignment)
     state.notes = dict(note_versions)
@@ -230,6 +231,7 @@ def update(
         centroids = np.array([t.centroid for t in state.themes], dtype=np.float32)
         radii = np.array([t.radius for t in state.themes])
         assignment[rest] = model.assign(vectors[rest], centroids, radii)
+        _adopt_orphans(statements, vectors, assignment, state.themes)
         # Drift is judged on everything added since the last full mine, once there is enough of it.
         added = state.added_statements + len(statements)
         unassigned = state.added_unassigned + int((assignment < 0).sum())
@@ -244,6 +246,28 @@ def update(
     state.updates += 1
     _name_new(state, None)
     return True
+
+
+def _adopt_orphans(
+    statements: Sequence[Statement], vectors: np.ndarray, assignment: np.ndarray, themes: Sequence[ThemeState]
+) -> None:
+    """Conversations none of whose concerns joined a theme: each joins the theme nearest its closest
+    concern (that one concern only) when the two are at least ORPHAN_SIMILARITY alike."""
+    usable = [i for i, t in enumerate(themes) if t.centroid]
+    if not usable or not len(statements):
+        return
+    centroids = np.array([themes[i].centroid for i in usable], dtype=np.float32)
+    sims = model.similarity_to(vectors, centroids.T)
+    placed = {statements[int(i)].note_id for i in np.flatnonzero(assignment >= 0)}
+    best: dict[str, tuple[float, int]] = {}
+    for row, statement in enumerate(statements):
+        if statement.note_id in placed:
+            continue
+        top = float(sims[row].max())
+        if top >= model.ORPHAN_SIMILARITY and top > best.get(statement.note_id, (-1.0, -1))[0]:
+            best[statement.note_id] = (top, row)
+    for _, row in best.values():
+        assignment[row] = usable[int(sims[row].argmax())]
 
 
 def _accumulate(

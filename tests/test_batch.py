@@ -230,6 +230,24 @@ def test_format_choice_and_a_changed_choice_completes_the_reports(tmp_path: Path
     assert "1 reviewed" in result.output and (out / f"{GOOD[0]}.review.md").is_file()
 
 
+def test_every_draft_failing_exits_2_even_when_the_journal_cannot_record_it(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk: the failures cannot be journaled, so the summary lists the drafts as pending.
+    broken, out = tmp_path / "broken", tmp_path / "out"
+    broken.mkdir()
+    (broken / "empty.md").write_bytes(b"")
+    (broken / "bad.pdf").write_bytes(b"not a pdf")
+
+    def no_space(self, entry) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Manifest, "put", no_space)
+    result = run_batch(broken, "--out", out, data_dir=data_dir)
+    assert result.exit_code == 2, result.output
+    assert "not recorded in the journal: No space left on device" in result.output
+
+
 def test_exit_codes(tmp_path: Path, data_dir: Path) -> None:
     broken, out = tmp_path / "broken", tmp_path / "out"
     broken.mkdir()

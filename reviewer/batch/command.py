@@ -150,7 +150,8 @@ def batch(
     if not rows:
         err.print(f"no drafts found in {root}", markup=False)
         return
-    if all(r["status"] == "failed" for r in rows):
+    # A draft failed in this pass counts as failed even when the journal could not record it (a full disk).
+    if all(r["status"] == "failed" or r["path"] in console.failed_now for r in rows):
         exit_because(2, f"none of the {plural(len(rows), 'draft')} could be reviewed (reasons above)")
     blocking = [r for r in rows if _fails(r, fail_on)]
     if blocking:

@@ -131,7 +131,15 @@ def test_three_watch_workers_one_killed_review_every_draft_once(
             except Exception:  # the table does not exist until a worker has started
                 return False
 
-        wait_for(victim_mid_review, 120, "the first worker to hold a draft")
+        # Three cold workers share two cores with the suite: generous, and with their logs if it runs out.
+        try:
+            wait_for(victim_mid_review, 300, "the first worker to hold a draft")
+        except AssertionError as exc:
+            for worker in workers:
+                worker.kill()
+            logs = "\n".join(f"worker {w.pid} (exit {w.wait()}): {w.communicate()[1][-2000:]}" for w in workers)
+            jobs = query(postgres_url, "SELECT path, state, lease_owner FROM batch_jobs")
+            raise AssertionError(f"{exc}; jobs {jobs}\n{logs}") from None
         victim.send_signal(signal.SIGKILL)
         _, victim_err = victim.communicate(timeout=30)
         cut_off = {row[0] for row in query(postgres_url, held, mine)}
@@ -145,7 +153,7 @@ def test_three_watch_workers_one_killed_review_every_draft_once(
                 and not query(postgres_url, "SELECT 1 FROM batch_jobs WHERE state <> 'done'")
             )
 
-        wait_for(whole, 60, "the other workers to finish every draft")
+        wait_for(whole, 180, "the other workers to finish every draft")
         outputs = []
         for worker in workers[1:]:
             worker.send_signal(signal.SIGTERM)

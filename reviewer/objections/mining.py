@@ -256,18 +256,22 @@ def _adopt_orphans(
     usable = [i for i, t in enumerate(themes) if t.centroid]
     if not usable or not len(statements):
         return
-    centroids = np.array([themes[i].centroid for i in usable], dtype=np.float32)
-    sims = model.similarity_to(vectors, centroids.T)
     placed = {statements[int(i)].note_id for i in np.flatnonzero(assignment >= 0)}
+    rows = [row for row, statement in enumerate(statements) if statement.note_id not in placed]
+    if not rows:
+        return
+    # Similarities for the orphans' statements only: at 100k calls all of them would be a matrix of
+    # half a million rows.
+    centroids = np.array([themes[i].centroid for i in usable], dtype=np.float32)
+    sims = model.similarity_to(vectors[rows], centroids.T)
     best: dict[str, tuple[float, int]] = {}
-    for row, statement in enumerate(statements):
-        if statement.note_id in placed:
-            continue
-        top = float(sims[row].max())
-        if top >= model.ORPHAN_SIMILARITY and top > best.get(statement.note_id, (-1.0, -1))[0]:
-            best[statement.note_id] = (top, row)
-    for _, row in best.values():
-        assignment[row] = usable[int(sims[row].argmax())]
+    for at, row in enumerate(rows):
+        note_id = statements[row].note_id
+        top = float(sims[at].max())
+        if top >= model.ORPHAN_SIMILARITY and top > best.get(note_id, (-1.0, -1))[0]:
+            best[note_id] = (top, at)
+    for _, at in best.values():
+        assignment[rows[at]] = usable[int(sims[at].argmax())]
 
 
 def _accumulate(

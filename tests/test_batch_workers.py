@@ -118,32 +118,41 @@ def test_three_watch_workers_one_killed_review_every_draft_once(
     )
     assert ingest.returncode == 0, ingest.stderr
     names = make_drafts(drafts, DRAFTS)
-    workers = [start_worker(drafts, out, env) for _ in range(3)]
-    victim = workers[0]
+    # The victim starts alone and is frozen (SIGSTOP) while it holds a draft, so the kill always lands
+    # mid-review: started together, one warm worker once reviewed all 18 before the victim held any.
+    victim = start_worker(drafts, out, env)
+    workers = [victim]
     try:
-        done = "SELECT COUNT(*) FROM batch_jobs WHERE state = 'done'"
         held = "SELECT path FROM batch_jobs WHERE state = 'running' AND lease_owner LIKE %s"
         mine = (f"%:{victim.pid}:%",)
 
-        def victim_mid_review() -> bool:
+        def holding() -> set[str]:
             try:
-                return query(postgres_url, done)[0][0] >= 2 and bool(query(postgres_url, held, mine))
+                return {row[0] for row in query(postgres_url, held, mine)}
             except Exception:  # the table does not exist until a worker has started
-                return False
+                return set()
 
-        # Three cold workers share two cores with the suite: generous, and with their logs if it runs out.
+        def frozen_holding() -> bool:
+            if not holding():
+                return False
+            victim.send_signal(signal.SIGSTOP)
+            if holding():  # still held once frozen: its review cannot finish now
+                return True
+            victim.send_signal(signal.SIGCONT)
+            return False
+
+        # A cold worker on two cores loaded by the suite: generous, and with its log if it runs out.
         try:
-            wait_for(victim_mid_review, 300, "the first worker to hold a draft")
+            wait_for(frozen_holding, 300, "the first worker to hold a draft")
         except AssertionError as exc:
-            for worker in workers:
-                worker.kill()
-            logs = "\n".join(f"worker {w.pid} (exit {w.wait()}): {w.communicate()[1][-2000:]}" for w in workers)
+            victim.kill()
             jobs = query(postgres_url, "SELECT path, state, lease_owner FROM batch_jobs")
-            raise AssertionError(f"{exc}; jobs {jobs}\n{logs}") from None
+            raise AssertionError(f"{exc}; jobs {jobs}\n{victim.communicate()[1][-2000:]}") from None
+        cut_off = holding()
+        # Killed at once: frozen, it could hold a row lock the others would wait on.
+        workers += [start_worker(drafts, out, env) for _ in range(2)]
         victim.send_signal(signal.SIGKILL)
         _, victim_err = victim.communicate(timeout=30)
-        cut_off = {row[0] for row in query(postgres_url, held, mine)}
-        assert cut_off, "the killed worker finished its draft before the kill landed"
 
         def whole() -> bool:
             got = summary(out)

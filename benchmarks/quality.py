@@ -63,23 +63,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.datasets import SHARED  # noqa: E402
 from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.models import CallNote, Review, Theme  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
 
-
-def shared_data(root: Path = ROOT) -> Path:
-    """`../shared/data` beside the clone; for a git worktree, beside the clone it belongs to."""
-    candidates = [root.parent / "shared" / "data"]
-    dot_git = root / ".git"
-    if dot_git.is_file():  # a worktree: "gitdir: <clone>/.git/worktrees/<name>"
-        gitdir = Path(dot_git.read_text("utf-8").split(":", 1)[1].strip())
-        candidates.append(gitdir.parent.parent.parent.parent / "shared" / "data")
-    return next((c for c in candidates if c.is_dir()), candidates[0])
-
-
-SHARED = shared_data()
 CORPUS_DIR = ROOT / "corpus"
 DOMAINS_DIR = ROOT / "tests" / "fixtures" / "domains"
 HOLDOUT = ROOT / "tests" / "fixtures" / "holdout_drafts"

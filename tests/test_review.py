@@ -81,6 +81,7 @@ def test_score_drops_with_findings(ctx) -> None:
     assert sum(f.status == "addressed" for f in answered.objections) > sum(
         f.status == "addressed" for f in worse.objections
     )
+
     # The score is clamped at 0, and the demo's small mined themes (a few calls each, how many moves
     # with the machine's float rounding) can take both drafts there: compare the objection penalty
     # the score subtracts, and the clamped scores' order.

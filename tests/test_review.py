@@ -15,7 +15,7 @@ from reviewer.graph import build_context, review_draft
 from reviewer.graph.graph import STEPS
 from reviewer.models import Review
 from reviewer.report import render
-from reviewer.review.score import CONTRADICTION_PENALTY, OBJECTION_PENALTY
+from reviewer.review.score import objection_penalty
 from tests.demo import CORPUS_DIR, DEMO_GUIDELINES
 
 DRAFTS = CORPUS_DIR / "drafts"
@@ -85,14 +85,7 @@ def test_score_drops_with_findings(ctx) -> None:
     # The score is clamped at 0, and the demo's small mined themes (a few calls each, how many moves
     # with the machine's float rounding) can take both drafts there: compare the objection penalty
     # the score subtracts, and the clamped scores' order.
-    def penalty(review) -> float:
-        return sum(
-            CONTRADICTION_PENALTY if f.status == "contradicted" else OBJECTION_PENALTY[f.severity]
-            for f in review.objections
-            if f.status != "addressed"
-        )
-
-    assert penalty(answered) < penalty(worse)
+    assert objection_penalty(answered.objections) < objection_penalty(worse.objections)
     assert 0 <= worse.score <= answered.score <= 100
 
 

@@ -16,12 +16,7 @@ def score_review(
     objections: Sequence[ObjectionFinding], brand: Sequence[BrandFinding], tone: Sequence[BrandFinding]
 ) -> tuple[int, str]:
     """Score (100 = nothing to fix) and verdict: blocked on any error, needs work below 80."""
-    penalty = 0.0
-    for finding in objections:
-        if finding.status == "contradicted":
-            penalty += CONTRADICTION_PENALTY
-        elif finding.status != "addressed":
-            penalty += OBJECTION_PENALTY[finding.severity]
+    penalty = objection_penalty(objections)
     penalty += min(sum(BRAND_PENALTY[f.severity] for f in [*brand, *tone]), BRAND_CAP)
     score = max(0, min(100, round(100 - penalty)))
     has_error = any(f.severity == "error" and f.status != "addressed" for f in objections) or any(
@@ -29,3 +24,12 @@ def score_review(
     )
     verdict = "blocked" if has_error else ("needs work" if score < 80 else "ready")
     return score, verdict
+
+
+def objection_penalty(objections: Sequence[ObjectionFinding]) -> float:
+    """What the objection findings take off the score, before it is clamped to 0-100."""
+    return sum(
+        CONTRADICTION_PENALTY if f.status == "contradicted" else OBJECTION_PENALTY[f.severity]
+        for f in objections
+        if f.status != "addressed"
+    )

@@ -248,3 +248,60 @@ def test_a_themes_verdict_does_not_depend_on_which_other_themes_are_judged(ctx) 
         for v in judge_coverage(draft, [RelevantTheme(theme=t, relevance=1.0) for t in few], ctx.embed_phrases, vectors)
     }
     assert set(without_reference) == set(alone)  # the reference is optional (other callers judge alone)
+
+
+def _theme(theme_id: str, keywords: list[str], quote: str, answer: str, languages: list[str]):
+    from reviewer.models import Quote, Theme
+
+    return Theme(
+        theme_id=theme_id,
+        label=quote,
+        keywords=keywords,
+        frequency=5,
+        loss_rate=None,
+        languages=languages,
+        quotes=[Quote(note_id="n1", quote=quote)],
+        answers=[Quote(note_id="n1", quote=answer)],
+    )
+
+
+def test_a_theme_raised_in_another_language_is_judged_by_closeness_not_by_its_missing_words() -> None:
+    # A German draft can name none of an English theme's terms, so naming none says nothing: the
+    # theme is unaddressed only when no sentence is closer to it than to the other themes, partial
+    # when one is somewhat closer, addressed when one is much closer. In the theme's own language
+    # the terms rule as before.
+    import numpy as np
+
+    from reviewer.review.coverage import judge_coverage
+    from reviewer.review.relevance import RelevantTheme
+
+    axes = {"geld": 0, "refund": 0, "versand": 1, "shipping": 1, "sorry": 2}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), 3), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word, axis in axes.items():
+                rows[row, axis] += word in text.lower()
+            if "partly" in text:  # a quote only partly about refunds
+                rows[row] = [0.6, 0.0, 0.8]
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+    draft = draft_from_text(
+        "Wenn Ihnen das Zelt nicht gefällt, bekommen Sie Ihr Geld innerhalb von vierzehn Tagen zurück, "
+        "ohne Fragen und ohne Formulare. Wir freuen uns auf Ihren nächsten Ausflug mit der ganzen Familie.",
+        "angebot.md",
+    )
+    assert draft.language == "de"
+    vectors = embed([s.text for s in draft.sentences])
+
+    def status(refund_quote: str, languages: list[str]) -> dict[str, str]:
+        themes = [
+            _theme("refund", ["refund", "money back"], refund_quote, "sorry to hear that", languages),
+            _theme("shipping", ["shipping", "tracking"], "Where is my shipping box?", "sorry, shipping", languages),
+        ]
+        judged = [RelevantTheme(theme=t, relevance=1.0) for t in themes]
+        return {v.theme_id: v.status for v in judge_coverage(draft, judged, embed, vectors)}
+
+    assert status("Can I get a refund?", ["en"]) == {"refund": "addressed", "shipping": "unaddressed"}
+    assert status("Is a refund partly possible?", ["en"]) == {"refund": "partial", "shipping": "unaddressed"}
+    assert status("Can I get a refund?", ["de"]) == {"refund": "unaddressed", "shipping": "unaddressed"}

@@ -67,6 +67,7 @@ from benchmarks.datasets import SHARED  # noqa: E402
 from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.models import CallNote, Review, Theme  # noqa: E402
+from reviewer.objections.evaluation import majority_label  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
 
 CORPUS_DIR = ROOT / "corpus"
@@ -216,13 +217,12 @@ def label_sets(corpus: str) -> list[tuple[str, Path, Path]]:
 
 
 def concern_of(themes: list[Theme], truth: dict[str, list[str]]) -> dict[str, str]:
-    """theme id -> the majority ground-truth label of the theme's conversations."""
+    """theme id -> the majority ground-truth label of the theme's conversations (ties: alphabetical)."""
     mapping = {}
     for theme in themes:
-        counts = Counter(label for note_id in theme.note_ids for label in truth.get(note_id, []))
-        if counts:
-            top = max(counts.values())
-            mapping[theme.theme_id] = min(label for label, n in counts.items() if n == top)
+        votes = Counter(label for note_id in theme.note_ids for label in set(truth.get(note_id, [])))
+        if votes:
+            mapping[theme.theme_id] = majority_label(votes)
     return mapping
 
 

@@ -22,8 +22,10 @@ EXTRACTION_FLOORS = {"demo": (0.85, 0.30), "casino": (0.25, 0.45), "star": (0.65
 # transitive ones, unpinned then, are in constraints.txt since) gives demo 5 of 10, 0.79; casino
 # 3 of 3, 0.39; star 6 of 17, 0.91; abcd 5 of 9, 0.58: the demo floor follows it. On another
 # machine (AMD EPYC, other float rounding) star gave 9 of 17 at purity 0.82: its purity floor
-# leaves that room.
-THEME_FLOORS = {"demo": (5, 0.62), "casino": (2, 0.35), "star": (6, 0.80), "abcd": (4, 0.50)}
+# leaves that room. With majority ties going to the label the theme holds the larger share of
+# (reviewer/objections/evaluation.py; purity cannot move with a tie): demo 8 of 10, casino 3 of 3,
+# star 8 of 17, abcd 8 of 9, one topic of room each.
+THEME_FLOORS = {"demo": (7, 0.62), "casino": (2, 0.35), "star": (7, 0.80), "abcd": (7, 0.50)}
 STAR_CALLS = 1000
 
 

@@ -44,7 +44,9 @@ def test_themes_map_to_the_majority_label_of_their_conversations() -> None:
         Theme(theme_id="b", label="b", frequency=1, loss_rate=None, note_ids=["9"]),
     ]
     truth = {"1": ["water"], "2": ["water", "food"], "3": ["food", "firewood"]}
-    assert quality.concern_of(themes, truth) == {"a": "food"}  # 2-2 tie: alphabetical; "b" has no labels
+    assert quality.concern_of(themes, truth) == {"a": "food"}  # 2-2 tie, both wholly inside: alphabetical
+    # "b" has no labels. With a third food call outside the theme, it holds all of water but 2/3 of food.
+    assert quality.concern_of(themes, {**truth, "7": ["food"]}) == {"a": "water"}
 
 
 def test_a_theme_maps_to_a_turn_level_concern_when_most_of_its_annotated_statements_say_it() -> None:

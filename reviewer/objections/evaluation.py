@@ -16,10 +16,11 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
     A discovered theme counts as the labelled theme most of its notes carry.
     """
     found = themes_by_note(themes)
+    totals = Counter(label for gold in labels.values() for label in set(gold))
     mapping = {}
     for theme in themes:
         votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
-        mapping[theme.theme_id] = majority_label(votes) if theme.discovered and votes else theme.theme_id
+        mapping[theme.theme_id] = majority_label(votes, totals) if theme.discovered and votes else theme.theme_id
     right = wrong = missed = 0
     for note_id, gold in labels.items():
         predicted = {mapping[t] for t in found.get(note_id, [])}
@@ -29,10 +30,13 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
     return right, wrong, missed
 
 
-def majority_label(votes: Counter[str]) -> str:
-    """The most common label, ties to the first in alphabetical order: `most_common` breaks ties by
-    insertion order, which follows a set's iteration and so the process's hash seed."""
-    return min(votes.items(), key=lambda item: (-item[1], item[0]))[0]
+def majority_label(votes: Counter[str], totals: Mapping[str, int] | None = None) -> str:
+    """The most common label. A tie goes to the label the theme holds the larger share of (`totals`:
+    label -> the conversations carrying it in the whole set): two calls of a label raised in five say
+    more about a theme than two of one raised in fifty, which any theme collects by chance. Then
+    alphabetical: `most_common` breaks ties by insertion order, which follows the hash seed."""
+    share = {label: n / max((totals or {}).get(label, 0), n) for label, n in votes.items()} if totals else {}
+    return min(votes.items(), key=lambda item: (-item[1], -share.get(item[0], 0.0), item[0]))[0]
 
 
 class TopicScore(BaseModel):
@@ -63,7 +67,7 @@ def topic_recovery(
         labelled = [labels[n] for n in theme.note_ids if n in labels]
         if not labelled:
             continue
-        best = majority_label(Counter(label for values in labelled for label in set(values)))
+        best = majority_label(Counter(label for values in labelled for label in set(values)), counts)
         majority[theme.theme_id] = best
         pure += sum(best in values for values in labelled)
         seen += len(labelled)

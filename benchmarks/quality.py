@@ -108,6 +108,9 @@ FALSE_FLAG = {"unaddressed", "contradicted"}
 # 71% / 0% and star 100% / 0% unchanged. The two demo false flags are English answers judged
 # against German themes of two calls that now map to the concern they hold the rarer label of;
 # the demo floor holds that 20%, over the 15% goal: said, not hidden.
+# Then greetings' replies stopped being concerns (reviewer/objections/extract.py), test measured
+# once: casino 71% / 0% -> 100% / 12% (fair_split has a theme now), star 100% / 0% (contradictions
+# 1/3 -> 0/3, with 3 claimed where the labels have none), the floored sets unchanged.
 FLOORS: dict[str, tuple[float, float, float]] = {
     "demo": (0.90, 0.20, 1.0),
     "demo-holdout": (0.90, 0.10, 1.0),

@@ -24,7 +24,8 @@ EXTRACTION_FLOORS = {"demo": (0.85, 0.30), "casino": (0.25, 0.45), "star": (0.65
 # machine (AMD EPYC, other float rounding) star gave 9 of 17 at purity 0.82: its purity floor
 # leaves that room. With majority ties going to the label the theme holds the larger share of
 # (reviewer/objections/evaluation.py; purity cannot move with a tie): demo 8 of 10, casino 3 of 3,
-# star 8 of 17, abcd 8 of 9, one topic of room each.
+# star 8 of 17, abcd 8 of 9, one topic of room each. With greetings' replies out of the concerns:
+# casino 3 of 3 at 0.38, star 9 of 17 at 0.82, the others the same.
 THEME_FLOORS = {"demo": (7, 0.62), "casino": (2, 0.35), "star": (7, 0.80), "abcd": (7, 0.50)}
 STAR_CALLS = 1000
 

@@ -80,6 +80,8 @@ def test_german_and_narrative_objections_score() -> None:
         "Would you be willing to give me all 3 firewood?",
         "Ich brauche die Lieferung spätestens am Freitag.",
         "Is it cheaper than what we pay now?",
+        "Which version?",
+        "I'm fine with 2 firewood, is that ok?",
     ],
 )
 def test_concerns_of_any_conversation_score(sentence: str) -> None:
@@ -87,7 +89,17 @@ def test_concerns_of_any_conversation_score(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence", ["Hello, how are you doing today?", "Thanks so much, have a great day!", "Okay, sounds good to me."]
+    "sentence",
+    [
+        "Hello, how are you doing today?",
+        "Thanks so much, have a great day!",
+        "Okay, sounds good to me.",
+        "I'm well, how are you?",  # the reply to a greeting, with the greeting returned
+        "Hi! I'm doing great, and you?",
+        "Mir geht's gut, und Ihnen?",
+        "Howdy 🙂 How are things?",
+        "Camper, how are you?",  # a name and a greeting leave one word and a "?"
+    ],
 )
 def test_greetings_and_small_talk_do_not(sentence: str) -> None:
     assert objection_score(sentence) < THRESHOLD

@@ -111,10 +111,18 @@ _SUPPORTING = {
     ],
 }
 # Greetings, thanks, pleasantries and call logistics: removed before scoring, so "Hello, I can't log
-# in" still counts and "Hi, how are you?" does not.
+# in" still counts and "Hi, how are you?" does not. The replies to a greeting ("I'm well, and you?")
+# joined them after casino's second-largest themes turned out to be "I'm well, how are you?" and
+# "Camper, how are you?" (checked on dev drafts: casino 4/5 -> 5/5 ignored flagged, false flags
+# 0/8 -> 1/8; star false flags 1/14 -> 0/14; the others unchanged; extraction labels unchanged).
 _SMALL_TALK = re.compile(
     r"\b(?:hi|hello|hey|hallo|good (?:morning|afternoon|evening|day)|guten (?:morgen|tag|abend)|servus|"
-    r"how are you(?: doing)?(?: today)?|how'?s it going|how have you been|wie geht(?:'s| es)?(?: ihnen| dir)?|"
+    r"howdy|how are you(?: doing)?(?: today)?|how are things|how'?s (?:it going|everything|your day)|"
+    r"how is (?:everything|your day)|how have you been|wie geht(?:'s| es)?(?: ihnen| dir)?|"
+    r"(?:i'?m|i am|we'?re|we are)(?: (?:doing|very|really|pretty|quite|all))* (?:well|good|fine|great|ok|okay|"
+    r"alright|fantastic|wonderful)(?: too| thanks| thank you)?|"
+    r"(?:and|how about|what about) (?:you|yourself)(?=[\s?.!]*$)|"
+    r"(?:mir|uns) geht(?:'s| es)(?: sehr| auch)? (?:gut|prima|super)|und (?:ihnen|dir)(?=[\s?.!]*$)|"
     r"nice to (?:meet|see|hear from) you|pleased to meet you|freut mich|"
     r"thanks?(?: you)?(?: (?:so|very) much)?(?: for (?:your|the) (?:time|help|call|chat))?|thank you|"
     r"many thanks|danke(?: schön| sehr)?(?: für (?:ihre|deine) (?:zeit|hilfe))?|vielen dank|"
@@ -156,7 +164,11 @@ THRESHOLD = 2.0
 def signals(sentence: str) -> list[str]:
     """The signal kinds present in a sentence once small talk is taken out."""
     rest = _SMALL_TALK.sub(" ", sentence).strip(" ,.!;:-–—")
-    if len(rest.split()) < MIN_WORDS and not ("?" in rest and len(rest.split()) >= 2 and _has_content(rest)):
+    # A short question still counts ("Which version?"), but a lone "?" is not a word: "Camper, how are you?"
+    # leaves "Camper, ?".
+    if len(rest.split()) < MIN_WORDS and not (
+        "?" in rest and len(re.findall(r"\w+", rest)) >= 2 and _has_content(rest)
+    ):
         return []
     found = [name for name, pattern in _CORE_RES.items() if pattern.search(rest)]
     found += [name for name, pattern in _SUPPORT_RES.items() if pattern.search(rest)]

@@ -68,7 +68,7 @@ from benchmarks.datasets import SHARED  # noqa: E402
 from reviewer.graph import build_context, review_draft  # noqa: E402
 from reviewer.ingest.pipeline import ingest_paths  # noqa: E402
 from reviewer.models import CallNote, Review, Theme  # noqa: E402
-from reviewer.objections.evaluation import majority_label  # noqa: E402
+from reviewer.objections.evaluation import label_totals, majority_label  # noqa: E402
 from reviewer.settings import Settings  # noqa: E402
 
 CORPUS_DIR = ROOT / "corpus"
@@ -229,7 +229,7 @@ def label_sets(corpus: str) -> list[tuple[str, Path, Path]]:
 
 def concern_of(themes: list[Theme], truth: dict[str, list[str]]) -> dict[str, str]:
     """theme id -> the majority ground-truth label of the theme's conversations (`majority_label`)."""
-    totals = Counter(label for labels in truth.values() for label in set(labels))
+    totals = label_totals(truth.values())
     mapping = {}
     for theme in themes:
         votes = Counter(label for note_id in theme.note_ids for label in set(truth.get(note_id, [])))

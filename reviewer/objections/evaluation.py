@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -16,7 +16,7 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
     A discovered theme counts as the labelled theme most of its notes carry.
     """
     found = themes_by_note(themes)
-    totals = Counter(label for gold in labels.values() for label in set(gold))
+    totals = label_totals(labels.values())
     mapping = {}
     for theme in themes:
         votes = Counter(label for note in theme.note_ids for label in labels.get(note, []))
@@ -30,13 +30,22 @@ def score_against_labels(themes: Sequence[Theme], labels: Mapping[str, list[str]
     return right, wrong, missed
 
 
-def majority_label(votes: Counter[str], totals: Mapping[str, int] | None = None) -> str:
+def label_totals(labels: Iterable[Sequence[str]]) -> Counter[str]:
+    """label -> how many conversations carry it, from each conversation's labels."""
+    return Counter(label for values in labels for label in set(values))
+
+
+def majority_label(votes: Counter[str], totals: Mapping[str, int]) -> str:
     """The most common label. A tie goes to the label the theme holds the larger share of (`totals`:
-    label -> the conversations carrying it in the whole set): two calls of a label raised in five say
-    more about a theme than two of one raised in fifty, which any theme collects by chance. Then
-    alphabetical: `most_common` breaks ties by insertion order, which follows the hash seed."""
-    share = {label: n / max((totals or {}).get(label, 0), n) for label, n in votes.items()} if totals else {}
-    return min(votes.items(), key=lambda item: (-item[1], -share.get(item[0], 0.0), item[0]))[0]
+    `label_totals` of the whole set): two calls of a label raised in five say more about a theme than
+    two of one raised in fifty, which any theme collects by chance. Then alphabetical: `most_common`
+    breaks ties by insertion order, which follows the hash seed."""
+
+    def rank(item: tuple[str, int]) -> tuple[int, float, str]:
+        label, n = item
+        return -n, -n / max(totals.get(label, n), n), label
+
+    return min(votes.items(), key=rank)[0]
 
 
 class TopicScore(BaseModel):
@@ -58,7 +67,7 @@ def topic_recovery(
     Topics rarer than `min_share` of the labelled conversations are not counted as topics to find.
     """
     ranked = sorted(themes, key=lambda t: (-t.impact, t.theme_id))[:top]
-    counts = Counter(label for values in labels.values() for label in set(values))
+    counts = label_totals(labels.values())
     total = len(labels) or 1
     topics = {label for label, n in counts.items() if n / total >= min_share}
     majority: dict[str, str] = {}

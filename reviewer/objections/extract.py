@@ -164,19 +164,15 @@ THRESHOLD = 2.0
 def signals(sentence: str) -> list[str]:
     """The signal kinds present in a sentence once small talk is taken out."""
     rest = _SMALL_TALK.sub(" ", sentence).strip(" ,.!;:-–—")
-    # A short question still counts ("Which version?"), but a lone "?" is not a word: "Camper, how are you?"
-    # leaves "Camper, ?".
-    if len(rest.split()) < MIN_WORDS and not (
-        "?" in rest and len(re.findall(r"\w+", rest)) >= 2 and _has_content(rest)
-    ):
+    # A short question still counts ("Which version?") when two of its words are real and one is
+    # longer than three letters; a lone "?" is not a word ("Camper, how are you?" leaves "Camper, ?").
+    words = re.findall(r"\w+", rest)
+    short_question = "?" in rest and len(words) >= 2 and any(len(w) > 3 for w in words)
+    if len(rest.split()) < MIN_WORDS and not short_question:
         return []
     found = [name for name, pattern in _CORE_RES.items() if pattern.search(rest)]
     found += [name for name, pattern in _SUPPORT_RES.items() if pattern.search(rest)]
     return found
-
-
-def _has_content(text: str) -> bool:
-    return any(len(w) > 3 for w in re.findall(r"\w+", text))
 
 
 def objection_score(sentence: str) -> float:

@@ -291,3 +291,32 @@ def test_a_call_no_theme_took_joins_the_nearest_theme_when_alike_enough() -> Non
     assignment = np.array([0, -1, -1, -1, -1])
     _adopt_orphans(statements, vectors, assignment, [theme, other])
     assert assignment.tolist() == [0, -1, 0, -1, -1]
+
+
+def test_themes_do_not_move_with_float_rounding() -> None:
+    """Another CPU rounds the stored vectors differently (about 1e-7): the themes must be the same.
+
+    The concerns of one exchange share its vector, so a theme's radius is often its members' own
+    similarity, and more concerns than one sample holds are clustered in several passes.
+    """
+    import numpy as np
+
+    from reviewer.objections import themes as model
+
+    rng = np.random.default_rng(7)
+    topics = model._unit_rows(rng.standard_normal((12, 64)))
+    chunks = model._unit_rows(topics[rng.integers(0, 12, 1800)] + 0.35 * rng.standard_normal((1800, 64)))
+    chunks = np.concatenate([chunks, model._unit_rows(rng.standard_normal((600, 64)))])  # unrelated talk
+    vectors = chunks[rng.integers(0, len(chunks), model.SAMPLE_SIZE + 1500)].astype(np.float32)
+    assert len(vectors) > model.SAMPLE_SIZE  # every pass samples
+
+    def partition(rows: np.ndarray) -> list[int]:
+        centroids, radii = model.fit_clusters(rows)
+        return model.assign(rows, centroids, radii).tolist()
+
+    unique, inverse = np.unique(vectors, axis=0, return_inverse=True)
+    base = partition(vectors)
+    assert len(set(base)) > 3
+    for seed in range(3):
+        rounding = 1e-7 * np.random.default_rng(seed).standard_normal(unique.shape).astype(np.float32)
+        assert partition((unique + rounding)[inverse.ravel()]) == base

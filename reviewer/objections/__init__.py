@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # reads the stored themes through this module and never mines.
 
 # Bump when extraction or grouping changes, so stored themes and mining states are rebuilt.
-MINING_VERSION = "17"
+MINING_VERSION = "18"
 PAGE_NOTES = 2000  # notes read from the store at a time by a full mine
 
 

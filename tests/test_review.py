@@ -305,3 +305,39 @@ def test_a_theme_raised_in_another_language_is_judged_by_closeness_not_by_its_mi
     assert status("Can I get a refund?", ["en"]) == {"refund": "addressed", "shipping": "unaddressed"}
     assert status("Is a refund partly possible?", ["en"]) == {"refund": "partial", "shipping": "unaddressed"}
     assert status("Can I get a refund?", ["de"]) == {"refund": "unaddressed", "shipping": "unaddressed"}
+
+
+def test_a_claim_goes_to_the_theme_enough_customers_raised_and_short_terms_name_only_themselves() -> None:
+    # "No project plan needed" names the rollout theme's terms, and also starts with "pro", a term
+    # of a two-call pricing theme ("pro Nutzer"). A theme of fewer than CONTRADICTION_CALLS calls
+    # can never be contradicted, so it must not take the claim from the theme it is about.
+    import numpy as np
+
+    from reviewer.review.coverage import CONTRADICTION_CALLS, _names, judge_coverage
+    from reviewer.review.relevance import RelevantTheme
+
+    assert not _names("pro", "no project plan needed") and _names("pro", "the pros and cons")
+    assert _names("invoice", "all invoices") and _names("pro nutzer", "pro nutzer und monat")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+    rollout = _theme("rollout", ["project plan", "months"], "It took five months, not weeks.", "We plan it.", ["en"])
+    rollout.quotes += [_quote("Our last project took months and never ended."), _quote("Not in weeks, no.")]
+    rollout.frequency = CONTRADICTION_CALLS + 5
+    pricing = _theme(
+        "pricing", ["pro", "plan", "nutzer"], "Pro Nutzer abzurechnen ist nicht gut.", "Kostenlos.", ["en"]
+    )
+    pricing.frequency = CONTRADICTION_CALLS - 1
+    draft = draft_from_text("Go live with no project plan needed. Our team is friendly.", "fast.md")
+    judged = [RelevantTheme(theme=t, relevance=1.0) for t in (pricing, rollout)]
+    verdicts = {
+        v.theme_id: v.status for v in judge_coverage(draft, judged, embed, embed([s.text for s in draft.sentences]))
+    }
+    assert verdicts["rollout"] == "contradicted" and verdicts["pricing"] != "contradicted"
+
+
+def _quote(text: str):
+    from reviewer.models import Quote
+
+    return Quote(note_id="n2", quote=text)

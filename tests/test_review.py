@@ -341,3 +341,25 @@ def _quote(text: str):
     from reviewer.models import Quote
 
     return Quote(note_id="n2", quote=text)
+
+
+def test_a_heading_names_a_concern_but_never_answers_it() -> None:
+    import numpy as np
+
+    from reviewer.review.coverage import judge_coverage
+    from reviewer.review.relevance import RelevantTheme
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+    refund = _theme("refund", ["refund", "money back"], "Can I get a refund?", "Yes, within 14 days.", ["en"])
+    judged = [RelevantTheme(theme=refund, relevance=1.0)]
+
+    def verdict(text: str):
+        draft = draft_from_text(text, "page.md")
+        return judge_coverage(draft, judged, embed, embed([s.text for s in draft.sentences]))[0]
+
+    named = verdict("# Refund and money back\n\nOur tents are made in Portugal from recycled fabric.\n")
+    assert named.status == "partial" and named.span.text == "Refund and money back"
+    answered = verdict("# Returns\n\nAsk for a refund and get your money back within 14 days.\n")
+    assert answered.status == "addressed" and "14 days" in answered.span.text

@@ -83,6 +83,9 @@ STEM = 5  # words compared by their first letters, so "delivered" meets "deliver
 
 
 Embed = Callable[[list[str]], np.ndarray]
+# A heading names a topic and answers nothing. Dev drafts: abcd 19/21 -> 20/21 ignored flagged (the
+# one-word heading "Membership" had answered a theme), nothing else moved; test unchanged.
+HEADING_ONLY = "Only a heading names this; no sentence of the body answers it."
 
 
 class CoverageVerdict(BaseModel):
@@ -141,6 +144,7 @@ def judge_coverage(
     named = [{k for k in terms if _names(k, lowered)} for lowered in (s.text.lower() for s in draft.sentences)]
     hits = np.array([[sum(v for k, v in w.items() if k in n) for w in weights] for n in named], dtype=np.float32)
     contradicted = _contradictions(draft, themes, hits + contrast, promises)
+    body = np.array([draft.blocks[s.block].kind != "heading" for s in draft.sentences])
     verdicts = []
     for column, relevant in enumerate(themes):
         theme = relevant.theme
@@ -156,11 +160,25 @@ def judge_coverage(
                 )
             )
             continue
-        best = int(np.argmax(hits[:, column] + contrast[:, column]))
+        fit = hits[:, column] + contrast[:, column]
         foreign = bool(theme.languages) and draft.language not in theme.languages
-        verdicts.append(
-            _decide(draft, theme.theme_id, best, float(hits[best, column]), float(contrast[best, column]), foreign)
-        )
+        # A heading names a topic and answers nothing: the verdict comes from the body's sentences,
+        # and a heading the theme fits better can make it partial, never addressed.
+        heading = int(np.argmax(fit))
+        if body.any():
+            best = int(np.argmax(np.where(body, fit, -np.inf)))
+            verdict = _decide(
+                draft, theme.theme_id, best, float(hits[best, column]), float(contrast[best, column]), foreign
+            )
+        else:
+            verdict = _decide(draft, theme.theme_id, heading, 0.0, 0.0, foreign)  # nothing but headings
+        if verdict.status == "unaddressed" and not body[heading]:
+            named = _decide(
+                draft, theme.theme_id, heading, float(hits[heading, column]), float(contrast[heading, column]), foreign
+            )
+            if named.status != "unaddressed":
+                verdict = named.model_copy(update={"status": "partial", "confidence": 0.3, "rationale": HEADING_ONLY})
+        verdicts.append(verdict)
     return verdicts
 
 

@@ -117,9 +117,11 @@ FALSE_FLAG = {"unaddressed", "contradicted"}
 # counts as inside, three noise draws of 1e-6 give the same recall and false flags on every set.
 # Dev: demo-calibration 100% / 6%, casino 100% / 12%, star 100% / 0%, abcd 90% / 0%. Test: demo
 # 100% / 20%, demo-holdout 100% / 9% (its contradiction lost), casino 100% / 0%, star 100% / 0%,
-# abcd 95% / 7%.
+# abcd 95% / 7%. Contrast then measured among the themes of the theme's own language
+# (reviewer/review/coverage.py, chosen on dev: demo calibration false flags 1/16 -> 0/16): test demo
+# 100% / 20% -> 100% / 0%, the others unchanged. The demo's floor is the 15% goal again.
 FLOORS: dict[str, tuple[float, float, float]] = {
-    "demo": (0.90, 0.20, 1.0),
+    "demo": (0.90, 0.15, 1.0),
     "demo-holdout": (0.90, 0.10, 1.0),
     "abcd": (0.85, 0.15, 1.0),
 }

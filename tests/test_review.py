@@ -363,3 +363,45 @@ def test_a_heading_names_a_concern_but_never_answers_it() -> None:
     assert named.status == "partial" and named.span.text == "Refund and money back"
     answered = verdict("# Returns\n\nAsk for a refund and get your money back within 14 days.\n")
     assert answered.status == "addressed" and "14 days" in answered.span.text
+
+
+def test_a_theme_is_contrasted_with_the_themes_of_its_own_language() -> None:
+    # Every German quote is further from an English sentence than the English quotes are, so against
+    # all themes a German theme never stands out, even the one the sentence answers. Against the
+    # German themes it does (partial: the judge asks the reader to check across languages).
+    import numpy as np
+
+    from reviewer.review.coverage import judge_coverage
+    from reviewer.review.relevance import RelevantTheme
+
+    closeness = {"Vertrag": 0.3, "Versand": 0.05, "Rechnung": 0.05, "Pricing": 0.7, "Support": 0.7}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), 8), dtype=np.float32)
+        for row, text in enumerate(texts):
+            key = next((k for k in closeness if k in text), None)
+            if key is None:  # a draft sentence
+                rows[row, 0] = 1.0
+            else:
+                rows[row, 0] = closeness[key]
+                rows[row, 1 + list(closeness).index(key)] = np.sqrt(1 - closeness[key] ** 2)
+        return rows
+
+    def theme(word: str, language: str):
+        return _theme(word.lower(), [word.lower() + "x"], f"{word}?", f"{word}.", [language])
+
+    themes = [theme("Vertrag", "de"), theme("Versand", "de"), theme("Rechnung", "de")]
+    themes += [theme("Pricing", "en"), theme("Support", "en")]
+    draft = draft_from_text("Contracts run for twelve months, and you can cancel any month after that.", "terms.md")
+    assert draft.language == "en"
+    judged = [RelevantTheme(theme=t, relevance=1.0) for t in themes]
+    status = {
+        v.theme_id: v.status for v in judge_coverage(draft, judged, embed, embed([s.text for s in draft.sentences]))
+    }
+    assert status == {
+        "vertrag": "partial",
+        "versand": "unaddressed",
+        "rechnung": "unaddressed",
+        "pricing": "unaddressed",
+        "support": "unaddressed",
+    }

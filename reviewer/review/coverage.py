@@ -40,6 +40,12 @@ ADDRESSED_TERMS = 2  # a sentence naming this many of the theme's distinctive te
 # share 0.05, 0.4 29/31 (1/16 false flags), 0.5 to 0.8 31/31 (0/16 once one-term themes are not
 # judged). casino, star and abcd the same for every value (3/3, 12/12, 5/13; no false flags).
 ADDRESSED_CONTRAST = 0.5  # ... or one term plus this much more closeness to the theme than to the others
+# A theme's contrast is measured among the themes whose calls are mostly in its language, when there
+# are at least this many (else among all). Dev: demo calibration false flags 1/16 -> 0/16 (an English
+# draft's answer to German approval themes), nothing else moved; test: demo 2/10 -> 0/10, the
+# others unchanged. The German themes an English draft answers are now partial (check across
+# languages) rather than unaddressed; recall did not move.
+LANGUAGE_PEERS = 3
 KEYWORDS_JUDGED = 10  # the theme's most distinctive terms that count
 TERM_WINDOW = 3  # the words of a two-word term may have this many words between them
 # Share of the theme's quotes that negate or complain. Dev drafts (only the demo's label a
@@ -131,10 +137,18 @@ def judge_coverage(
     pool = [*themes, *(RelevantTheme(theme=t, relevance=0.0) for t in reference if t.theme_id not in judged)]
     answers = np.stack([_max_sim(draft_vectors, embed, _answers(t)) for t in pool], 1)
     topics = np.stack([_max_sim(draft_vectors, embed, _quotes(t) + [t.theme.label]) for t in pool], 1)
-    # Contrast: how much closer a sentence is to this theme than to the corpus's other themes. Every
-    # sentence of a draft is "on topic"; only the difference says which objection it speaks to.
-    contrast = (answers - answers.mean(axis=1, keepdims=True)) + (topics - topics.mean(axis=1, keepdims=True))
-    contrast = contrast[:, : len(themes)]
+    # Contrast: how much closer a sentence is to this theme than to the corpus's other themes of the
+    # theme's language. Every sentence of a draft is "on topic"; only the difference says which
+    # objection it speaks to. Quotes in another language than the sentence's are all further from
+    # it, so against every theme a theme of the other language never stood out, not even the one
+    # the sentence answers.
+    main = [t.theme.languages[0] if t.theme.languages else "" for t in pool]
+    contrast = np.zeros((len(draft.sentences), len(themes)), dtype=np.float32)
+    for column in range(len(themes)):
+        peers = [i for i, language in enumerate(main) if language == main[column]]
+        peers = peers if len(peers) >= LANGUAGE_PEERS else list(range(len(pool)))
+        contrast[:, column] = answers[:, column] - answers[:, peers].mean(axis=1)
+        contrast[:, column] += topics[:, column] - topics[:, peers].mean(axis=1)
     # A term counts for a theme by how much it is the theme's own: a word in the terms of three
     # themes names each of them a third.
     shared = Counter(k.lower() for t in pool for k in dict.fromkeys(t.theme.keywords[:KEYWORDS_JUDGED]))

@@ -165,7 +165,8 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
     Each row draws one random rank up front, and every pass samples the lowest-ranked rows of what
     is left. A pass's sample so changes by the rows the last pass placed differently, not as a
     whole: a fresh random sample of the rest made a one-row change in an earlier pass a different
-    second sample, and other themes (casino under noise of 1e-5 on its vectors: half the themes).
+    second sample, and other themes (casino under noise of 1e-7 on its vectors, the size of another
+    CPU's rounding: partitions at an adjusted Rand index of 0.5 to 0.7 of the unperturbed one).
     """
     dims_of = vectors.shape[1] if vectors.ndim == 2 else 1
     centroids = np.zeros((0, dims_of), dtype=np.float32)
@@ -187,7 +188,7 @@ def fit_clusters(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
 
 
 def _fit_once(vectors: np.ndarray, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The clusters of one sample, fitted on its distinct rows."""
+    """Centroids and radii of the density clusters of one sample."""
     dims_of = vectors.shape[1] if vectors.ndim == 2 else 1
     sample = _unit_rows(vectors)
     if len(sample) < 2 * size:

@@ -142,13 +142,15 @@ def judge_coverage(
     # objection it speaks to. Quotes in another language than the sentence's are all further from
     # it, so against every theme a theme of the other language never stood out, not even the one
     # the sentence answers.
-    main = [t.theme.languages[0] if t.theme.languages else "" for t in pool]
+    language_of = np.array([t.theme.languages[0] if t.theme.languages else "" for t in pool])
     contrast = np.zeros((len(draft.sentences), len(themes)), dtype=np.float32)
-    for column in range(len(themes)):
-        peers = [i for i, language in enumerate(main) if language == main[column]]
-        peers = peers if len(peers) >= LANGUAGE_PEERS else list(range(len(pool)))
-        contrast[:, column] = answers[:, column] - answers[:, peers].mean(axis=1)
-        contrast[:, column] += topics[:, column] - topics[:, peers].mean(axis=1)
+    for language in set(language_of[: len(themes)]):
+        own = np.flatnonzero(language_of[: len(themes)] == language)
+        peers = language_of == language
+        if peers.sum() < LANGUAGE_PEERS:
+            peers[:] = True
+        contrast[:, own] = answers[:, own] - answers[:, peers].mean(axis=1, keepdims=True)
+        contrast[:, own] += topics[:, own] - topics[:, peers].mean(axis=1, keepdims=True)
     # A term counts for a theme by how much it is the theme's own: a word in the terms of three
     # themes names each of them a third.
     shared = Counter(k.lower() for t in pool for k in dict.fromkeys(t.theme.keywords[:KEYWORDS_JUDGED]))
@@ -253,12 +255,12 @@ def _contradictions(
     of the theme's customer quotes negate or complain about a word the sentence uses.
     """
     found: dict[str, tuple[int, str]] = {}
+    # Only a theme enough customers raised can be contradicted, so only such a theme may take a claim:
+    # a two-call theme naming one of its words must not shield the theme it is about.
+    eligible = [column for column, relevant in enumerate(themes) if relevant.theme.frequency >= CONTRADICTION_CALLS]
     for index, sentence in enumerate(draft.sentences):
         if not (_ABSOLUTE.search(sentence.text) or (promises and promises.search(sentence.text))):
             continue
-        # Only a theme enough customers raised can be contradicted, so only such a theme may take the
-        # claim: a two-call theme naming one of its words must not shield the theme it is about.
-        eligible = [column for column, relevant in enumerate(themes) if relevant.theme.frequency >= CONTRADICTION_CALLS]
         named = [
             (float(fit[index, column]), column)
             for column in eligible

@@ -124,6 +124,9 @@ FLOORS: dict[str, tuple[float, float, float]] = {
     "demo": (0.90, 0.15, 1.0),
     "demo-holdout": (0.90, 0.10, 1.0),
     "abcd": (0.85, 0.15, 1.0),
+    # The goal itself: both measured 100% recall and 0% false flags on their test drafts.
+    "casino": (0.85, 0.15, 1.0),
+    "star": (0.85, 0.15, 1.0),
 }
 
 

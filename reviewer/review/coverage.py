@@ -143,9 +143,10 @@ def judge_coverage(
     # it, so against every theme a theme of the other language never stood out, not even the one
     # the sentence answers.
     language_of = np.array([t.theme.languages[0] if t.theme.languages else "" for t in pool])
+    judged_languages = language_of[: len(themes)]
     contrast = np.zeros((len(draft.sentences), len(themes)), dtype=np.float32)
-    for language in set(language_of[: len(themes)]):
-        own = np.flatnonzero(language_of[: len(themes)] == language)
+    for language in set(judged_languages):
+        own = np.flatnonzero(judged_languages == language)
         peers = language_of == language
         if peers.sum() < LANGUAGE_PEERS:
             peers[:] = True
@@ -176,26 +177,30 @@ def judge_coverage(
                 )
             )
             continue
-        fit = hits[:, column] + contrast[:, column]
         foreign = bool(theme.languages) and draft.language not in theme.languages
-        # A heading names a topic and answers nothing: the verdict comes from the body's sentences,
-        # and a heading the theme fits better can make it partial, never addressed.
-        heading = int(np.argmax(fit))
-        if body.any():
-            best = int(np.argmax(np.where(body, fit, -np.inf)))
-            verdict = _decide(
-                draft, theme.theme_id, best, float(hits[best, column]), float(contrast[best, column]), foreign
-            )
-        else:
-            verdict = _decide(draft, theme.theme_id, heading, 0.0, 0.0, foreign)  # nothing but headings
-        if verdict.status == "unaddressed" and not body[heading]:
-            named = _decide(
-                draft, theme.theme_id, heading, float(hits[heading, column]), float(contrast[heading, column]), foreign
-            )
-            if named.status != "unaddressed":
-                verdict = named.model_copy(update={"status": "partial", "confidence": 0.3, "rationale": HEADING_ONLY})
-        verdicts.append(verdict)
+        verdicts.append(_verdict(draft, theme.theme_id, hits[:, column], contrast[:, column], body, foreign))
     return verdicts
+
+
+def _verdict(
+    draft: Draft, theme_id: str, hits: np.ndarray, contrast: np.ndarray, body: np.ndarray, foreign: bool
+) -> CoverageVerdict:
+    """The verdict from the body's best sentence (per sentence: terms named, contrast; `body`: not a
+    heading). A heading names a topic and answers nothing: one the theme fits best makes it partial
+    at most, where the body alone leaves it unaddressed."""
+    fit = hits + contrast
+    top = int(np.argmax(fit))
+    if body[top]:
+        return _decide(draft, theme_id, top, float(hits[top]), float(contrast[top]), foreign)
+    heading = _decide(draft, theme_id, top, float(hits[top]), float(contrast[top]), foreign)
+    if body.any():
+        best = int(np.argmax(np.where(body, fit, -np.inf)))
+        verdict = _decide(draft, theme_id, best, float(hits[best]), float(contrast[best]), foreign)
+        if verdict.status != "unaddressed" or heading.status == "unaddressed":
+            return verdict
+    elif heading.status == "unaddressed":
+        return heading
+    return heading.model_copy(update={"status": "partial", "confidence": 0.3, "rationale": HEADING_ONLY})
 
 
 def _decide(
